@@ -1,0 +1,37 @@
+// The address options shared by commands that talk to or listen on one endpoint.
+#include "endpoint_options.hpp"
+
+#include "error.hpp"
+
+namespace netlab::cmd {
+
+void EndpointOptions::add_to(CLI::App& app, const std::string& host_flag, const std::string& what,
+                             bool positional) {
+    if (positional)
+        app.add_option("endpoint", endpoint, what + " as HOST[:PORT] or [IPV6]:PORT")->type_name("ADDR");
+    app.add_option(host_flag, host, what + ": host name or address")->type_name("HOST");
+    app.add_option("-p,--port", port, "Port (0 = let the kernel choose, servers only)")
+        ->check(CLI::Range(0, 65535))
+        ->type_name("PORT");
+    app.add_flag("-6,--ipv6", ipv6, "Use IPv6 (default address ::1 or ::)");
+}
+
+SocketAddress EndpointOptions::resolve(std::uint16_t default_port, bool server) const {
+    Family family = ipv6 ? Family::v6 : Family::any;
+    if (!endpoint.empty() && !host.empty())
+        throw UsageError("give either an endpoint or --host/--bind, not both");
+    SocketAddress addr;
+    if (!endpoint.empty()) {
+        addr = SocketAddress::resolve(endpoint, default_port, family);
+    } else if (!host.empty()) {
+        addr = SocketAddress::resolve_host(host, default_port, family);
+    } else {
+        Family f = ipv6 ? Family::v6 : Family::v4;
+        addr = server ? SocketAddress::wildcard(f, default_port) : SocketAddress::loopback(f, default_port);
+    }
+    if (port >= 0) addr.set_port(static_cast<std::uint16_t>(port));
+    if (!server && addr.port() == 0) throw UsageError("port 0 is not a destination");
+    return addr;
+}
+
+} // namespace netlab::cmd

@@ -1,0 +1,24 @@
+// The address options shared by commands that talk to or listen on one endpoint: a positional
+// "HOST[:PORT]" or --host/--port, and -6.
+#pragma once
+
+#include "address.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace netlab::cmd {
+
+struct EndpointOptions {
+    std::string endpoint; // positional HOST[:PORT], [V6]:PORT
+    std::string host;     // --host (or --bind for servers)
+    int port = -1;        // --port; -1 = the default
+    bool ipv6 = false;    // -6
+
+    // Adds the options; `host_flag` is "--host" for clients and "--bind" for servers.
+    void add_to(CLI::App& app, const std::string& host_flag, const std::string& what, bool positional = true);
+    // The address these options name: the positional endpoint, else host and port, else the default
+    // (loopback for clients, the wildcard for servers) on default_port. Throws UsageError.
+    SocketAddress resolve(std::uint16_t default_port, bool server) const;
+};
+
+} // namespace netlab::cmd

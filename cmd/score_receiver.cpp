@@ -1,0 +1,208 @@
+// The receiving side shared by udp-recv, bcast recv and mcast recv.
+#include "score_receiver.hpp"
+
+#include "clock.hpp"
+#include "error.hpp"
+#include "output.hpp"
+#include "score_record.hpp"
+#include "signals.hpp"
+#include "sockopt.hpp"
+#include "sys.hpp"
+#include "text.hpp"
+#include "udp.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace netlab::cmd {
+
+void ReceiverOptions::add_to(CLI::App& app) {
+    app.add_option("-c,--count", count, "Exit after N records (0 = never)")->type_name("N");
+    app.add_option("-t,--timeout", timeout, "Exit after S seconds without a datagram (0 = never)")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("S");
+    app.add_option("--expect", expect, "Report records lost against N expected")->type_name("N");
+    app.add_flag("-s,--stats", stats, "Print received and malformed counts and the rate at the end");
+    app.add_flag("-x,--hexdump", hexdump, "Print each datagram's bytes with its fields marked");
+    app.add_option("--rcvbuf", receive_buffer, "Socket receive buffer in bytes")
+        ->check(CLI::Range(4096, 1 << 30))
+        ->capture_default_str();
+}
+
+namespace {
+
+struct Counters {
+    std::uint64_t records = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t bytes = 0;
+};
+
+// Logs the first malformed datagrams, then at most one line per second with the number held back,
+// so a flood of garbage cannot flood stderr.
+class MalformedLog {
+public:
+    void report(const SocketAddress& from, score::DecodeError error, std::size_t length) {
+        auto now = Clock::now();
+        if (burst_ < 10 || now - last_ >= std::chrono::seconds(1)) {
+            std::string held = held_back_ ? fmt::format(" ({} more not shown)", held_back_) : "";
+            spdlog::warn("malformed datagram from {}: {}{}", from.to_string(), score::describe(error, length),
+                         held);
+            ++burst_;
+            held_back_ = 0;
+            last_ = now;
+        } else {
+            ++held_back_;
+        }
+    }
+
+private:
+    int burst_ = 0;
+    std::uint64_t held_back_ = 0;
+    Clock::time_point last_{};
+};
+
+// Text output as the tutorial's receiver prints it ("IP PORT", then "name math chinese"), or JSON.
+class RecordPrinter {
+public:
+    RecordPrinter(OutputBuffer& out, bool json) : out_(out), json_(json) {}
+
+    void print(const SocketAddress& from, const score::Record& record) {
+        if (!(from == last_source_)) {
+            last_source_ = from;
+            ip_ = from.ip();
+            port_ = from.port();
+        }
+        std::string& text = out_.text();
+        if (json_) {
+            text += "{\"type\":\"record\",\"ip\":\"";
+            text += ip_;
+            fmt::format_to(std::back_inserter(text), "\",\"port\":{},\"name\":", port_);
+            append_json_string(text, record.name);
+            fmt::format_to(std::back_inserter(text), ",\"math\":{},\"chinese\":{}}}\n", record.math,
+                           record.chinese);
+        } else {
+            text += ip_;
+            fmt::format_to(std::back_inserter(text), " {}\n", port_);
+            append_escaped(text, record.name);
+            fmt::format_to(std::back_inserter(text), " {} {}\n", record.math, record.chinese);
+        }
+        out_.flush_if_full();
+    }
+
+private:
+    OutputBuffer& out_;
+    bool json_;
+    SocketAddress last_source_;
+    std::string ip_;
+    std::uint16_t port_ = 0;
+};
+
+void print_stats(const Counters& c, const ReceiverOptions& opt, double seconds, const GlobalOptions& global) {
+    double rate = seconds > 0 ? static_cast<double>(c.records) / seconds : 0;
+    std::uint64_t lost = opt.expect > c.records ? opt.expect - c.records : 0;
+    double loss = opt.expect ? 100.0 * static_cast<double>(lost) / static_cast<double>(opt.expect) : 0;
+    if (global.json) {
+        std::string expect = opt.expect ? fmt::format(",\"expected\":{},\"lost\":{},\"loss_percent\":{:.3f}",
+                                                      opt.expect, lost, loss)
+                                        : "";
+        fmt::print("{{\"type\":\"stats\",\"received\":{},\"malformed\":{},\"bytes\":{},\"seconds\":{:.6f},"
+                   "\"rate\":{:.1f}{}}}\n",
+                   c.records, c.malformed, c.bytes, seconds, rate, expect);
+        return;
+    }
+    std::string expect =
+        opt.expect ? fmt::format(", {} of {} expected, {} lost ({:.2f}%)", c.records, opt.expect, lost, loss)
+                   : "";
+    fmt::print(stderr, "received {} records, {} malformed, {} bytes in {:.3f} s: {:.0f} records/s{}\n",
+               c.records, c.malformed, c.bytes, seconds, rate, expect);
+}
+
+} // namespace
+
+int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const GlobalOptions& global) {
+    sockopt::receive_buffer(sock, opt.receive_buffer);
+    SignalFd signals{SIGINT, SIGTERM};
+    // 512-byte slots: a record is at most 504 bytes, and MSG_TRUNC tells the real size of larger ones.
+    ReceiveBatch batch(64, 512);
+    OutputBuffer out(STDOUT_FILENO);
+    RecordPrinter printer(out, global.json);
+    MalformedLog malformed_log;
+    Counters counters;
+    bool print_records = !global.quiet; // -q --stats: count only, the cheapest receiver
+
+    auto start = Clock::now();
+    auto last_datagram = start;
+    bool timed_out = false;
+    auto idle_limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
+    bool done = false;
+    while (!done) {
+        std::size_t n = batch.receive(sock);
+        if (n == 0) {
+            // Idle. A terminal sees records at once; files and pipes get them once the burst is over
+            // (50 ms of quiet), so a flood costs one write per 64 KiB, not one per record.
+            int wait_ms = -1;
+            if (opt.timeout > 0) {
+                auto left = last_datagram + idle_limit - Clock::now();
+                wait_ms = static_cast<int>(
+                    std::max<long>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            }
+            if (!out.empty()) {
+                if (out.is_terminal()) {
+                    out.flush();
+                } else {
+                    pollfd quiet[1] = {{sock.get(), POLLIN, 0}};
+                    int short_wait = wait_ms < 0 ? 50 : std::min(wait_ms, 50);
+                    if (sys::poll(quiet, short_wait) > 0) continue;
+                    out.flush();
+                }
+            }
+            pollfd fds[2] = {{sock.get(), POLLIN, 0}, {signals.fd().get(), POLLIN, 0}};
+            if (opt.timeout > 0) {
+                auto left = last_datagram + idle_limit - Clock::now();
+                wait_ms = static_cast<int>(
+                    std::max<long>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            }
+            sys::poll(fds, wait_ms);
+            if (fds[1].revents & POLLIN) {
+                auto signo = signals.read();
+                spdlog::info("stopping on signal {}", signo ? strsignal(*signo) : "?");
+                break;
+            }
+            if (opt.timeout > 0 && Clock::now() - last_datagram >= idle_limit) {
+                timed_out = true;
+                break;
+            }
+            continue;
+        }
+        last_datagram = Clock::now();
+        for (std::size_t i = 0; i < n && !done; ++i) {
+            auto data = batch.data(i);
+            std::size_t length = batch.length(i);
+            SocketAddress from = batch.source(i);
+            if (opt.hexdump) {
+                out.text() += fmt::format("datagram from {}, {} bytes:\n", from.to_string(), length);
+                out.text() += score::annotated_dump(data, length);
+            }
+            score::Decoded decoded = score::decode(data, length);
+            if (!decoded.ok()) {
+                ++counters.malformed;
+                malformed_log.report(from, decoded.error, length);
+                continue;
+            }
+            ++counters.records;
+            counters.bytes += length;
+            if (print_records) printer.print(from, decoded.record);
+            done = opt.count && counters.records >= opt.count;
+        }
+    }
+    out.flush();
+    double seconds = seconds_between(start, Clock::now());
+    if (opt.stats) print_stats(counters, opt, seconds, global);
+    if (timed_out && opt.count && counters.records < opt.count)
+        throw Error("receive", fmt::format("{} records", opt.count),
+                    fmt::format("timed out after {} s idle with {} received", opt.timeout, counters.records));
+    return 0;
+}
+
+} // namespace netlab::cmd

@@ -1,0 +1,99 @@
+// Throwing wrappers of the socket system calls.
+#include "sys.hpp"
+
+#include "error.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace netlab::sys {
+
+Fd socket(int family, int type, int protocol) {
+    int fd = ::socket(family, type | SOCK_CLOEXEC, protocol);
+    if (fd < 0) {
+        const char* kind = type == SOCK_STREAM ? "TCP" : type == SOCK_DGRAM ? "UDP" : "raw";
+        throw Error("socket", std::string(family == AF_INET6 ? "IPv6 " : "IPv4 ") + kind, errno);
+    }
+    return Fd(fd);
+}
+
+void bind(const Fd& fd, const SocketAddress& addr) {
+    if (::bind(fd.get(), addr.get(), addr.size()) < 0) throw Error("bind", addr.to_string(), errno);
+}
+
+void connect(const Fd& fd, const SocketAddress& addr) {
+    int rc = ::connect(fd.get(), addr.get(), addr.size());
+    // After EINTR the connection attempt goes on in the background: wait for it rather than retrying.
+    if (rc < 0 && errno == EINTR) {
+        pollfd p{fd.get(), POLLOUT, 0};
+        while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) throw Error("connect", addr.to_string(), err);
+        return;
+    }
+    if (rc < 0) throw Error("connect", addr.to_string(), errno);
+}
+
+void listen(const Fd& fd, int backlog, const SocketAddress& addr) {
+    if (::listen(fd.get(), backlog) < 0) throw Error("listen", addr.to_string(), errno);
+}
+
+SocketAddress local_address(const Fd& fd) {
+    SocketAddress addr;
+    socklen_t len = SocketAddress::capacity();
+    if (::getsockname(fd.get(), addr.get_mut(), &len) < 0) throw Error("getsockname", "", errno);
+    addr.set_size(len);
+    return addr;
+}
+
+void set_nonblocking(const Fd& fd, bool on) {
+    int flags = ::fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(fd.get(), F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0)
+        throw Error("fcntl", "O_NONBLOCK", errno);
+}
+
+std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocking) {
+    SocketAddress scratch;
+    SocketAddress& out = peer ? *peer : scratch;
+    for (;;) {
+        socklen_t len = SocketAddress::capacity();
+        int fd =
+            ::accept4(listener.get(), out.get_mut(), &len, SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0));
+        if (fd >= 0) {
+            out.set_size(len);
+            return Fd(fd);
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == ECONNABORTED) return std::nullopt;
+        throw Error("accept", "", errno);
+    }
+}
+
+int poll(std::span<pollfd> fds, int timeout_ms) {
+    int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR) return 0;
+        throw Error("poll", "", errno);
+    }
+    return n;
+}
+
+void write_all(int fd, const void* data, std::size_t size, const char* what) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+        ssize_t n = ::write(fd, p, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error("write", what, errno);
+        }
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+} // namespace netlab::sys

@@ -1,0 +1,35 @@
+// Throwing wrappers of the socket system calls (socket(2), bind(2), connect(2), listen(2), poll(2)).
+// Each retries EINTR where that is safe and throws Error{call, address, errno} otherwise; calls whose
+// failure is an expected outcome return std::optional or a count instead.
+#pragma once
+
+#include "address.hpp"
+#include "fd.hpp"
+
+#include <optional>
+#include <span>
+
+#include <poll.h>
+
+namespace netlab::sys {
+
+// A socket opened close-on-exec. family AF_INET or AF_INET6, type SOCK_DGRAM or SOCK_STREAM.
+Fd socket(int family, int type, int protocol = 0);
+void bind(const Fd& fd, const SocketAddress& addr);
+void connect(const Fd& fd, const SocketAddress& addr);
+void listen(const Fd& fd, int backlog, const SocketAddress& addr);
+// getsockname: the address the kernel chose, e.g. the port after binding port 0.
+SocketAddress local_address(const Fd& fd);
+void set_nonblocking(const Fd& fd, bool on = true);
+
+// Accepts one connection (close-on-exec, plus SOCK_NONBLOCK if asked); nullopt when none is waiting
+// (EAGAIN) or the peer already left (ECONNABORTED). Throws on other errors, including EMFILE.
+std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocking);
+
+// poll(2); returns the number of ready descriptors, 0 on timeout or when a signal interrupted it.
+int poll(std::span<pollfd> fds, int timeout_ms);
+
+// Writes all of data to fd (a pipe, file or terminal); throws Error{"write", what, errno}.
+void write_all(int fd, const void* data, std::size_t size, const char* what);
+
+} // namespace netlab::sys
