@@ -1,0 +1,202 @@
+// Integration tests of udp-send and udp-recv: the real binary on loopback, ephemeral ports.
+#include "netlab_test.hpp"
+
+#include "score_record.hpp"
+#include "sys.hpp"
+#include "udp.hpp"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+using namespace netlab::test;
+using netlab::ChildProcess;
+
+namespace {
+
+std::string localhost(std::uint16_t port) {
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+// Sends raw bytes to a port, as a hostile or foreign sender would.
+void send_raw(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
+    netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_DGRAM);
+    netlab::sys::connect(fd, netlab::SocketAddress::loopback(netlab::Family::v4, port));
+    netlab::SendBatch batch(1, std::max<std::size_t>(bytes.size(), 1));
+    std::memcpy(batch.slot(0).data(), bytes.data(), bytes.size());
+    batch.set_length(0, bytes.size());
+    batch.send(fd, 1);
+}
+
+} // namespace
+
+TEST_CASE("udp-send and udp-recv talk as the tutorial's programs do", "[udp][integration]") {
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    RunResult send =
+        run_netlab({"udp-send", localhost(port), "--name", "Mike", "--math", "83", "--chinese", "86"});
+    CHECK(send.status == 0);
+    CHECK(send.out == "OK\n");
+    std::string out = recv.read_all_stdout(5s);
+    CHECK(recv.wait(5s) == 0);
+    // Line 1: "IP PORT" of the sender; line 2: "name math chinese".
+    auto nl = out.find('\n');
+    REQUIRE(nl != std::string::npos);
+    CHECK(out.substr(0, 10) == "127.0.0.1 ");
+    CHECK(out.substr(nl + 1) == "Mike 83 86\n");
+}
+
+TEST_CASE("udp-send's default record is Mike with scores 0-99", "[udp][integration]") {
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5", "--json"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    CHECK(run_netlab({"udp-send", "--port", std::to_string(port)}).out == "OK\n");
+    auto line = recv.read_stdout_line(5s);
+    REQUIRE(line);
+    CHECK_THAT(*line, Catch::Contains("\"type\":\"record\",\"ip\":\"127.0.0.1\""));
+    CHECK_THAT(*line, Catch::Contains("\"name\":\"Mike\""));
+    CHECK(recv.wait(5s) == 0);
+}
+
+TEST_CASE("udp-recv reads the tutorial client's exact datagram", "[udp][integration]") {
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    send_raw(port, {0, 0, 0, 83, 0, 0, 0, 86, 'M', 'i', 'k', 'e', 0});
+    std::string out = recv.read_all_stdout(5s);
+    CHECK(out.substr(out.find('\n') + 1) == "Mike 83 86\n");
+    CHECK(recv.wait(5s) == 0);
+}
+
+TEST_CASE("udp-recv counts, logs and survives every malformed datagram", "[udp][integration]") {
+    ChildProcess recv =
+        start_netlab({"udp-recv", "--port", "0", "--count", "2", "--timeout", "5", "--stats"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    send_raw(port, {});                                             // empty
+    send_raw(port, {0, 0, 0, 1, 0, 0, 0, 2});                       // header only
+    send_raw(port, {0, 0, 0, 1, 0, 0, 0, 2, 'a', 'b'});             // no NUL
+    send_raw(port, {0, 0, 0, 1, 0, 0, 0, 2, 'a', 0, 'x'});          // trailing bytes
+    send_raw(port, std::vector<std::uint8_t>(505, 'a'));            // too long
+    send_raw(port, std::vector<std::uint8_t>(65507, 0));            // the largest UDP datagram
+    send_raw(port, netlab::score::encode({"\x1b[2Jevil\n", 1, 2})); // terminal escapes in the name
+    send_raw(port, netlab::score::encode({"good", 3, 4}));
+    std::string out = recv.read_all_stdout(5s);
+    std::string err = recv.read_all_stderr(2s);
+    CHECK(recv.wait(5s) == 0);
+    CHECK_THAT(out, Catch::Contains("\\x1b[2Jevil\\x0a 1 2\n"));
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK_THAT(out, Catch::Contains("good 3 4\n"));
+    CHECK_THAT(err, Catch::Contains("malformed datagram from 127.0.0.1:"));
+    CHECK_THAT(err, Catch::Contains(": empty datagram"));
+    CHECK_THAT(err, Catch::Contains(": too short: 8 bytes"));
+    CHECK_THAT(err, Catch::Contains(": name is not NUL-terminated"));
+    CHECK_THAT(err, Catch::Contains(": non-zero bytes after the name's NUL"));
+    CHECK_THAT(err, Catch::Contains(": too long: 505 bytes"));
+    CHECK_THAT(err, Catch::Contains(": too long: 65507 bytes"));
+    CHECK_THAT(err, Catch::Contains("received 2 records, 6 malformed"));
+}
+
+TEST_CASE("a flood of garbage is logged at a bounded rate", "[udp][integration]") {
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--timeout", "1", "--stats", "--json"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    for (int i = 0; i < 500; ++i) send_raw(port, {1, 2, 3});
+    std::string out = recv.read_all_stdout(5s);
+    std::string err = recv.read_all_stderr(2s);
+    CHECK(recv.wait(5s) == 0);
+    auto lines = std::count(err.begin(), err.end(), '\n');
+    CHECK(lines <= 12);
+    CHECK_THAT(out, Catch::Contains("\"malformed\":"));
+    CHECK_THAT(out, Catch::Contains("\"received\":0"));
+}
+
+TEST_CASE("udp-recv --count with --timeout fails when records are missing", "[udp][integration]") {
+    RunResult recv = run_netlab({"udp-recv", "--port", "0", "--count", "3", "--timeout", "0.2"});
+    CHECK(recv.status == 1);
+    CHECK_THAT(
+        recv.err,
+        Catch::Contains("netlab udp-recv: receive 3 records: timed out after 0.2 s idle with 0 received"));
+    RunResult idle = run_netlab({"udp-recv", "--port", "0", "--timeout", "0.2"});
+    CHECK(idle.status == 0); // without --count, going idle is the normal end
+}
+
+TEST_CASE("udp-recv stops cleanly on SIGINT and prints its stats", "[udp][integration]") {
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--stats"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    run_netlab({"udp-send", localhost(port), "--count", "5"});
+    std::this_thread::sleep_for(100ms);
+    recv.send_signal(SIGINT);
+    CHECK(recv.wait(5s) == 0);
+    CHECK_THAT(recv.read_all_stderr(2s), Catch::Contains("received 5 records, 0 malformed"));
+}
+
+TEST_CASE("a port in use is a one-line error naming the address", "[udp][integration]") {
+    ChildProcess first = start_netlab({"udp-recv", "--bind", "127.0.0.1", "--port", "0", "--timeout", "5"});
+    std::uint16_t port = wait_for_listening_port(first);
+    RunResult second = run_netlab({"udp-recv", "--bind", "127.0.0.1", "--port", std::to_string(port)});
+    CHECK(second.status == 1);
+    CHECK(second.err == "netlab udp-recv: bind " + localhost(port) + ": Address already in use\n");
+}
+
+TEST_CASE("a paced flood arrives complete and reports its rate", "[udp][integration]") {
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "20000", "--timeout", "5", "-q",
+                                      "--stats", "--expect", "20000"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    RunResult flood =
+        run_netlab({"udp-send", localhost(port), "--count", "20000", "--rate", "100000", "--json"});
+    CHECK(flood.status == 0);
+    CHECK_THAT(flood.out, Catch::Contains("\"sent\":20000"));
+    CHECK(recv.wait(10s) == 0);
+    CHECK(recv.read_all_stdout(1s).empty()); // -q: records counted, not printed
+    CHECK_THAT(recv.read_all_stderr(1s), Catch::Contains("received 20000 records, 0 malformed"));
+}
+
+TEST_CASE("udp-send --rate paces the sender", "[udp][integration]") {
+    auto start = std::chrono::steady_clock::now();
+    RunResult paced = run_netlab({"udp-send", "--port", "9", "--count", "50", "--rate", "200"});
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(paced.status == 0);
+    CHECK(took >= 240ms); // 50 records at 200/s: the last one is due after 245 ms
+}
+
+TEST_CASE("IPv6 works end to end", "[udp][integration]") {
+    ChildProcess recv =
+        start_netlab({"udp-recv", "-6", "--bind", "::1", "--port", "0", "--count", "1", "--timeout", "5"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    RunResult send = run_netlab(
+        {"udp-send", "[::1]:" + std::to_string(port), "--name", "six", "--math", "1", "--chinese", "2"});
+    CHECK(send.status == 0);
+    std::string out = recv.read_all_stdout(5s);
+    CHECK(out.rfind("::1 ", 0) == 0);
+    CHECK_THAT(out, Catch::EndsWith("six 1 2\n"));
+    CHECK(recv.wait(5s) == 0);
+}
+
+TEST_CASE("the hexdump shows fields in both byte orders on both sides", "[udp][integration]") {
+    ChildProcess recv =
+        start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5", "--hexdump"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    RunResult send = run_netlab({"udp-send", localhost(port), "--math", "1", "--chinese", "2", "--hexdump"});
+    CHECK_THAT(send.out, Catch::Contains("00 00 00 01"));
+    CHECK_THAT(send.out, Catch::Contains("ntohl -> 1; read as little-endian without ntohl -> 16777216"));
+    std::string out = recv.read_all_stdout(5s);
+    CHECK_THAT(out, Catch::Contains("datagram from 127.0.0.1:"));
+    CHECK_THAT(out, Catch::Contains("chinese  ntohl -> 2"));
+    CHECK_THAT(out, Catch::Contains("\"Mike\" + NUL (5 bytes)"));
+}
+
+TEST_CASE("udp-send rejects a name too long to send", "[udp][integration]") {
+    RunResult send = run_netlab({"udp-send", "--port", "9", "--name", std::string(496, 'n')});
+    CHECK(send.status == 2);
+    CHECK(send.err == "netlab udp-send: name is 496 bytes, at most 495 fit in a record\n");
+    CHECK(run_netlab({"udp-send", "--port", "9", "--name", std::string(495, 'n')}).status == 0);
+}
+
+TEST_CASE("writing records to a full disk is an error, not silent loss", "[udp][integration]") {
+    // /dev/full fails every write with ENOSPC.
+    ChildProcess recv = ChildProcess::spawn(
+        {"/bin/sh", "-c", "exec \"$0\" udp-recv --port 0 --count 1 --timeout 5 >/dev/full", netlab_binary()});
+    std::uint16_t port = wait_for_listening_port(recv);
+    run_netlab({"udp-send", localhost(port)});
+    CHECK(recv.wait(5s) == 1);
+    CHECK_THAT(recv.read_all_stderr(1s), Catch::Contains("write stdout: No space left on device"));
+}

@@ -1,0 +1,92 @@
+// Helpers for integration tests that run the real netlab binary.
+#include "netlab_test.hpp"
+
+#include <catch2/catch.hpp>
+#include <dirent.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace netlab::test {
+
+std::string netlab_binary() {
+    return NETLAB_BINARY;
+}
+
+RunResult run_netlab(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+    ChildProcess child = start_netlab(args);
+    RunResult result;
+    // Read both pipes to the end so that neither fills up and blocks the child.
+    result.out = child.read_all_stdout(timeout);
+    result.err = child.read_all_stderr(1s);
+    auto status = child.wait(1s);
+    result.status = status ? *status : -1;
+    return result;
+}
+
+ChildProcess start_netlab(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{netlab_binary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return ChildProcess::spawn(argv);
+}
+
+std::uint16_t wait_for_listening_port(ChildProcess& child, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto line = child.read_stderr_line(std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()));
+        if (!line) break;
+        auto at = line->find("listening on ");
+        if (at == std::string::npos) continue;
+        auto colon = line->rfind(':');
+        return static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1)));
+    }
+    FAIL("the process did not report 'listening on ADDR:PORT' on stderr");
+    return 0;
+}
+
+int count_open_fds(pid_t pid) {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+        (void)entry;
+        ++count;
+    }
+    return count;
+}
+
+std::vector<pid_t> child_pids(pid_t pid) {
+    std::vector<pid_t> children;
+    std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(task_dir, ec)) {
+        std::ifstream in(task.path() / "children");
+        pid_t child;
+        while (in >> child) children.push_back(child);
+    }
+    return children;
+}
+
+bool is_zombie(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+bool running_as_root() {
+    return ::geteuid() == 0;
+}
+
+TempDir::TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "netlab-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+} // namespace netlab::test

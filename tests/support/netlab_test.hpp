@@ -1,0 +1,54 @@
+// Helpers for integration tests that run the real netlab binary against real sockets.
+#pragma once
+
+#include "process.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace netlab::test {
+
+using namespace std::chrono_literals;
+
+// The netlab binary under test (set by CMake).
+std::string netlab_binary();
+
+struct RunResult {
+    int status = -1; // exit code, or 128 + signal; -1 if it had to be killed after the timeout
+    std::string out;
+    std::string err;
+};
+
+// Runs `netlab args...` to completion (killed after `timeout`), collecting stdout and stderr.
+RunResult run_netlab(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 10s);
+
+// Starts `netlab args...` in the background with stdout and stderr on pipes.
+ChildProcess start_netlab(const std::vector<std::string>& args);
+
+// Reads stderr lines until "listening on ADDR:PORT" and returns PORT; fails the test otherwise.
+std::uint16_t wait_for_listening_port(ChildProcess& child, std::chrono::milliseconds timeout = 5s);
+
+// Open descriptors of a process (entries of /proc/PID/fd), and its children (from /proc/PID/task/*/children).
+int count_open_fds(pid_t pid);
+std::vector<pid_t> child_pids(pid_t pid);
+// True when the process is a zombie (state Z in /proc/PID/stat).
+bool is_zombie(pid_t pid);
+
+bool running_as_root();
+
+// A temporary directory removed with everything in it when the object goes.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+} // namespace netlab::test
