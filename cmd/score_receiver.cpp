@@ -136,8 +136,12 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
     bool timed_out = false;
     auto idle_limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
     bool done = false;
+    // A batch that came back short emptied the queue: asking again at once would only return
+    // EAGAIN, one wasted system call per wake-up, so go straight to poll.
+    bool queue_may_hold_more = true;
     while (!done) {
-        std::size_t n = batch.receive(sock);
+        std::size_t n = queue_may_hold_more ? batch.receive(sock) : 0;
+        queue_may_hold_more = true;
         if (n == 0) {
             // Idle. A terminal sees records at once; files and pipes get them once the burst is over
             // (50 ms of quiet), so a flood costs one write per 64 KiB, not one per record.
@@ -176,6 +180,7 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
             continue;
         }
         last_datagram = Clock::now();
+        queue_may_hold_more = n == batch.capacity();
         for (std::size_t i = 0; i < n && !done; ++i) {
             auto data = batch.data(i);
             std::size_t length = batch.length(i);

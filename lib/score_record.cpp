@@ -73,7 +73,10 @@ Decoded decode(std::span<const std::uint8_t> data, std::size_t length) {
         return result;
     }
     auto name_bytes = data.subspan(header_size, length - header_size);
-    auto nul = std::find(name_bytes.begin(), name_bytes.end(), std::uint8_t{0});
+    // memchr, not std::find: libstdc++ 12 compares byte by byte, glibc a vector at a time.
+    const void* found = std::memchr(name_bytes.data(), 0, name_bytes.size());
+    auto nul = found ? name_bytes.begin() + (static_cast<const std::uint8_t*>(found) - name_bytes.data())
+                     : name_bytes.end();
     if (nul == name_bytes.end()) {
         result.error = DecodeError::no_terminator;
         return result;

@@ -8,22 +8,30 @@
 namespace netlab {
 
 ReceiveBatch::ReceiveBatch(std::size_t count, std::size_t slot_size)
-    : slot_size_(slot_size), buffer_(count * slot_size), sources_(count), iovs_(count), headers_(count) {}
-
-std::size_t ReceiveBatch::receive(const Fd& fd) {
-    for (std::size_t i = 0; i < headers_.size(); ++i) {
+    : slot_size_(slot_size), buffer_(count * slot_size), sources_(count), iovs_(count), headers_(count) {
+    for (std::size_t i = 0; i < count; ++i) {
         iovs_[i] = {buffer_.data() + i * slot_size_, slot_size_};
-        headers_[i] = {};
         headers_[i].msg_hdr.msg_name = &sources_[i];
-        headers_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         headers_[i].msg_hdr.msg_iov = &iovs_[i];
         headers_[i].msg_hdr.msg_iovlen = 1;
     }
+    filled_ = count;
+}
+
+std::size_t ReceiveBatch::receive(const Fd& fd) {
+    // The kernel writes only msg_len, msg_namelen and msg_flags, and only in the entries it filled:
+    // resetting those few, not all 64, keeps a short batch cheap.
+    for (std::size_t i = 0; i < filled_; ++i) {
+        headers_[i].msg_len = 0;
+        headers_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        headers_[i].msg_hdr.msg_flags = 0;
+    }
+    filled_ = 0;
     for (;;) {
         // MSG_TRUNC makes msg_len the datagram's real length, so oversized ones can be reported.
         int n = ::recvmmsg(fd.get(), headers_.data(), static_cast<unsigned>(headers_.size()),
                            MSG_DONTWAIT | MSG_TRUNC, nullptr);
-        if (n >= 0) return static_cast<std::size_t>(n);
+        if (n >= 0) return filled_ = static_cast<std::size_t>(n);
         if (errno == EINTR) continue;
         if (errno == EAGAIN) return 0;
         // A pending ICMP error on a connected or multicast socket is not a reason to stop receiving.

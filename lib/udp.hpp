@@ -33,6 +33,7 @@ private:
     std::vector<sockaddr_storage> sources_;
     std::vector<iovec> iovs_;
     std::vector<mmsghdr> headers_;
+    std::size_t filled_ = 0; // entries the last recvmmsg wrote, to be reset before the next
 };
 
 // Up to `count` outgoing datagrams of up to `slot_size` bytes, sent on a connected socket.

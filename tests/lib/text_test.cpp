@@ -36,3 +36,24 @@ TEST_CASE("JSON strings are always valid", "[text]") {
     CHECK(json("\xff") == "\"\\\\xff\"");
     CHECK(json("张三") == "\"张三\"");
 }
+
+TEST_CASE("a byte to escape is found at any position of a long name", "[text]") {
+    // is_plain_ascii checks eight bytes at a time: every offset, in the words and in the tail.
+    for (std::size_t size : {7u, 8u, 9u, 40u, 495u}) {
+        std::string name(size, 'a');
+        CHECK(netlab::is_plain_ascii(name));
+        for (std::size_t i = 0; i < size; ++i) {
+            for (char good : {' ', '~', '[', ']'}) {
+                std::string s = name;
+                s[i] = good;
+                CHECK(netlab::is_plain_ascii(s));
+            }
+            for (char bad : {'\0', '\x1f', '\x7f', '\x80', '\xff', '\\'}) {
+                std::string s = name;
+                s[i] = bad;
+                INFO("size " << size << ", byte " << int(static_cast<unsigned char>(bad)) << " at " << i);
+                CHECK_FALSE(netlab::is_plain_ascii(s));
+            }
+        }
+    }
+}
