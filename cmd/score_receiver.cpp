@@ -72,6 +72,7 @@ public:
             last_source_ = from;
             ip_ = from.ip();
             port_ = from.port();
+            ip_port_line_ = ip_ + " " + std::to_string(port_) + "\n";
         }
         std::string& text = out_.text();
         if (json_) {
@@ -82,10 +83,14 @@ public:
             fmt::format_to(std::back_inserter(text), ",\"math\":{},\"chinese\":{}}}\n", record.math,
                            record.chinese);
         } else {
-            text += ip_;
-            fmt::format_to(std::back_inserter(text), " {}\n", port_);
+            // The port line is the same for every record from one sender: format it once.
+            text += ip_port_line_;
             append_escaped(text, record.name);
-            fmt::format_to(std::back_inserter(text), " {} {}\n", record.math, record.chinese);
+            text += ' ';
+            text += fmt::format_int(record.math).c_str();
+            text += ' ';
+            text += fmt::format_int(record.chinese).c_str();
+            text += '\n';
         }
         out_.flush_if_full();
     }
@@ -96,6 +101,7 @@ private:
     SocketAddress last_source_;
     std::string ip_;
     std::uint16_t port_ = 0;
+    std::string ip_port_line_;
 };
 
 void print_stats(const Counters& c, const ReceiverOptions& opt, double seconds, const GlobalOptions& global) {
