@@ -172,6 +172,13 @@ ConfinedFile open_parent_beneath(const Fd& root, std::string_view path, std::str
     return open_checked(root, path.substr(0, slash), dir_flags, true);
 }
 
+ConfinedFile open_regular(const std::string& path) {
+    int fd;
+    do fd = ::open(path.c_str(), read_flags);
+    while (fd < 0 && errno == EINTR);
+    return finish(fd, false);
+}
+
 Fd open_directory(const std::string& path) {
     int fd = ::open(path.c_str(), dir_flags);
     if (fd < 0) throw Error("open", path, errno);

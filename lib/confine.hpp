@@ -37,6 +37,9 @@ ConfinedFile open_beneath_walk(const Fd& root, std::string_view path);
 // Opens the directory that will hold path's last component, beneath root; sets *name to that component.
 ConfinedFile open_parent_beneath(const Fd& root, std::string_view path, std::string* name);
 
+// Opens a file the user named (anywhere) for reading, refusing what is not a regular file like open_beneath.
+ConfinedFile open_regular(const std::string& path);
+
 // Opens a directory given by the user (the root itself); throws Error.
 Fd open_directory(const std::string& path);
 
