@@ -91,6 +91,7 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     tftp::Server server(std::move(sock), std::move(root), opt.config,
                         [&](const tftp::TransferRecord& r) { print_record(r, global); });
     server.run(&signals.fd(), opt.count);
+    signals.read(); // consumed here, or it would kill us when the mask is restored
     const auto& t = server.totals();
     spdlog::info("totals: {} bytes, {} retransmits, {} duplicates, {} malformed, {} unknown TID", t.bytes,
                  t.retransmits, t.duplicates, t.malformed, t.unknown_tid);

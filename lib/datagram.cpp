@@ -44,7 +44,9 @@ void send_to(const Fd& fd, std::span<const std::span<const std::uint8_t>> datagr
         int rc = ::sendmmsg(fd.get(), headers.data() + sent, static_cast<unsigned>(headers.size() - sent), 0);
         if (rc > 0) {
             sent += static_cast<std::size_t>(rc);
-        } else if (rc < 0 && errno == ECONNREFUSED) {
+        } else if (rc < 0 && (errno == ECONNREFUSED || errno == EPERM || errno == ENOBUFS)) {
+            // An earlier ICMP error, a firewall drop (nft, iptables) or a full device queue: this
+            // datagram is lost, which the protocol above recovers from like any other loss.
             ++sent;
         } else if (rc < 0 && errno != EINTR) {
             throw Error("sendmmsg", to.to_string(), errno);

@@ -22,8 +22,8 @@ struct Received {
 std::optional<Received> receive_from(const Fd& fd, std::span<std::uint8_t> buffer);
 
 // Sends datagrams to one address with as few system calls as possible; blocks while the socket
-// buffer is full. A datagram the kernel refuses with ECONNREFUSED (an earlier ICMP error) is skipped,
-// as if lost. Throws Error on other failures.
+// buffer is full. A datagram the kernel refuses with ECONNREFUSED (an earlier ICMP error), EPERM (a
+// firewall rule) or ENOBUFS is skipped, as if lost. Throws Error on other failures.
 void send_to(const Fd& fd, std::span<const std::span<const std::uint8_t>> datagrams, const SocketAddress& to);
 void send_to(const Fd& fd, std::span<const std::uint8_t> datagram, const SocketAddress& to);
 

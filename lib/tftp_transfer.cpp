@@ -585,8 +585,12 @@ void Server::run(const Fd* stop, std::uint64_t max_requests) {
         // Transfers first: their sockets were polled above, and on_request appends new ones.
         for (std::size_t i = 0; i < transfers_.size(); ++i) {
             Transfer& t = *transfers_[i]->transfer;
-            if (fds[i + 2].revents & POLLIN) t.on_readable(now);
-            t.on_timer(now);
+            try {
+                if (fds[i + 2].revents & POLLIN) t.on_readable(now);
+                t.on_timer(now);
+            } catch (const std::exception& e) {
+                t.abort(e.what()); // one broken transfer must not stop the others
+            }
         }
         for (std::size_t i = 0; i < transfers_.size();) {
             if (!transfers_[i]->transfer->active(now)) {
@@ -596,7 +600,13 @@ void Server::run(const Fd* stop, std::uint64_t max_requests) {
                 ++i;
             }
         }
-        if (fds[0].revents & POLLIN) on_request(now);
+        if (fds[0].revents & POLLIN) {
+            try {
+                on_request(now);
+            } catch (const Error&) {
+                ++totals_.malformed; // e.g. the reply to a request could not be sent: that request is lost
+            }
+        }
         if (max_requests && ended_ >= max_requests && transfers_.empty()) return;
     }
 }

@@ -118,6 +118,8 @@ public:
     void on_readable(Clock::time_point now);
     void on_timer(Clock::time_point now);
     Clock::time_point deadline() const { return deadline_; }
+    // Ends the transfer after an error outside the protocol (a failed system call).
+    void abort(std::string why) { fail(std::move(why), ErrorPacket{ErrorCode::not_defined, "server error"}); }
     // Running, or complete but still dallying to re-acknowledge a lost last ACK.
     bool active(Clock::time_point now) const { return status_ == Status::running || now < dally_until_; }
 
