@@ -3,7 +3,8 @@
 # (netlab ftp-serve, tftpd-hpa, atftpd) x client (netlab ftp-get, curl, atftp) x blksize x windowsize
 # the pair supports; then the time to fetch 1 MiB with 5% kernel packet loss (nft in a namespace).
 #   bench/ftp.sh [BUILD_DIR]      (root for tftpd-hpa, atftpd and the loss namespace; else those are skipped)
-# Environment: SIZE_MB (default 64), RUN_TIMEOUT seconds per fetch (default 30), NETLAB_ATFTPD.
+# Environment: SIZE_MB (default 64), RUN_TIMEOUT seconds per fetch (default 30), NETLAB_ATFTPD,
+# LOSS_ONLY=1 for the loss table alone. Loss is dropped on input, so senders see no error (EPERM).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
@@ -69,6 +70,7 @@ fetch() {
 
 mbps() { [ "$1" = "-" ] && echo "-" || awk -v s="$1" -v m="$size_mb" 'BEGIN { printf "%.1f", m * 1.048576 / s }'; }
 
+if [ -z "${LOSS_ONLY:-}" ]; then
 start_servers ""
 echo "# TFTP on loopback, ${size_mb} MiB file, MB/s (wall clock per fetch, incl. process start; '-' = unsupported,"
 echo "# failed or over ${run_timeout} s). Machine shared with other builds: figures are noisy."
@@ -111,14 +113,15 @@ for bs in 512 1468 65464; do
 done
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 pids=()
+fi
 
 if [ "$root" -ne 0 ] || ! command -v nft >/dev/null; then
     echo "# loss: needs root and nft, skipped"
     exit 0
 fi
 ip netns add "$ns" && ip -n "$ns" link set lo up &&
-    ip netns exec "$ns" nft 'add table inet loss; add chain inet loss out { type filter hook output priority 0; };
-        add rule inet loss out meta l4proto udp numgen random mod 100 < 5 drop' || exit 1
+    ip netns exec "$ns" nft 'add table inet loss; add chain inet loss in { type filter hook input priority 0; };
+        add rule inet loss in meta l4proto udp numgen random mod 100 < 5 drop' || exit 1
 start_servers "ip netns exec $ns"
 echo
 echo "# 1 MiB with 5% of UDP packets dropped by nft in a namespace: seconds per fetch (3 runs), '-' = over ${run_timeout} s"

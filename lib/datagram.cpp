@@ -30,8 +30,11 @@ std::optional<Received> receive_from(const Fd& fd, std::span<std::uint8_t> buffe
 
 void send_to(const Fd& fd, std::span<const std::span<const std::uint8_t>> datagrams,
              const SocketAddress& to) {
-    std::vector<iovec> iovs(datagrams.size());
-    std::vector<mmsghdr> headers(datagrams.size());
+    // Reused between calls: a window of 16 blocks per ACK would otherwise allocate on every ACK.
+    thread_local std::vector<iovec> iovs;
+    thread_local std::vector<mmsghdr> headers;
+    iovs.assign(datagrams.size(), iovec{});
+    headers.assign(datagrams.size(), mmsghdr{});
     for (std::size_t i = 0; i < datagrams.size(); ++i) {
         iovs[i] = {const_cast<std::uint8_t*>(datagrams[i].data()), datagrams[i].size()};
         headers[i].msg_hdr.msg_name = const_cast<sockaddr*>(to.get());

@@ -154,7 +154,8 @@ void Transfer::send_window(Clock::time_point now, bool retransmission) {
         source_->set_block_size(b);
         window_buffer_.assign(settings_.window_size * slot, 0);
     }
-    std::vector<std::span<const std::uint8_t>> packets;
+    auto& packets = window_packets_;
+    packets.clear();
     for (unsigned i = 0; i < settings_.window_size; ++i) {
         std::uint64_t n = base_ + i;
         if (last_block_ && n > last_block_) break;
@@ -370,7 +371,7 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
             send_control(encode_ack(data.block), now);
             status_ = Status::complete;
             // Stay a little to answer a repeated last block; the peer's RTO is about ours.
-            auto dally = std::clamp(rto_.rto() * 3, Duration(0.02), timing_.max_rto);
+            auto dally = std::clamp(rto_.rto() * 3, Duration(0.01), timing_.max_rto);
             dally_until_ = now + to_clock(dally);
             deadline_ = dally_until_;
         } else if (since_ack_ >= settings_.window_size) {
@@ -382,9 +383,13 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
     }
     if (static_cast<std::uint16_t>(expected16 - 1 - data.block) < 32768) {
         ++counters_.duplicates;
-        if (!dup_acked_) { // one ACK per repeated window, not one per block
+        // The sender repeats only after its timeout, so a repeat means our ACK was lost: send it again,
+        // once per repeated window (its blocks arrive together), and again for the next repeat, which
+        // cannot come sooner than the sender's smallest RTO.
+        if (!dup_acked_ || now - window_sent_at_ >= to_clock(timing_.min_rto)) {
             std::span<const std::uint8_t> one[] = {control_};
             send(one, peer_);
+            window_sent_at_ = now;
             dup_acked_ = true;
         }
         return;

@@ -174,6 +174,7 @@ private:
     std::uint64_t sent_end_ = 0;   // last block sent in the current window
     std::uint64_t last_block_ = 0; // the short block ending the file, once read
     std::vector<std::uint8_t> window_buffer_;
+    std::vector<std::span<const std::uint8_t>> window_packets_;
     // receiver
     std::uint64_t expected_ = 1;
     unsigned since_ack_ = 0;

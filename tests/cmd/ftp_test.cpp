@@ -540,8 +540,8 @@ struct LossyNamespace {
         if (run_program({"ip", "netns", "add", name}) != 0) return;
         ok = run_program({"ip", "-n", name, "link", "set", "lo", "up"}) == 0 &&
              run_program({"ip", "netns", "exec", name, "nft",
-                          "add table inet loss; add chain inet loss out "
-                          "{ type filter hook output priority 0; }; add rule inet loss out "
+                          "add table inet loss; add chain inet loss in "
+                          "{ type filter hook input priority 0; }; add rule inet loss in "
                           "meta l4proto udp numgen random mod 100 < 5 drop"}) == 0;
     }
     ~LossyNamespace() { run_program({"ip", "netns", "delete", name}); }
