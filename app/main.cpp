@@ -26,8 +26,8 @@ struct Command {
 constexpr Command commands[] = {
     {"bcast", netlab::cmd::register_not_built, "send or receive score records by UDP broadcast"},
     {"demo", netlab::cmd::register_demo, "a self-contained classroom demo on loopback"},
-    {"ftp-get", netlab::cmd::register_not_built, "download or upload a file from a TFTP server"},
-    {"ftp-serve", netlab::cmd::register_not_built, "serve files over TFTP (RFC 1350 and its options)"},
+    {"ftp-get", netlab::cmd::register_ftp_get, "download or upload a file from a TFTP server"},
+    {"ftp-serve", netlab::cmd::register_ftp_serve, "serve files over TFTP (RFC 1350 and its options)"},
     {"mcast", netlab::cmd::register_not_built, "send or receive score records by UDP multicast"},
     {"pool-server", netlab::cmd::register_not_built, "time-stamp server with a pre-forked process pool"},
     {"tcp-stamp-client", netlab::cmd::register_not_built, "read the time stamp; load-test a stamp server"},

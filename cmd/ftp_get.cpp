@@ -1,0 +1,173 @@
+// ftp-get: the tutorial's file client as a TFTP client (RFC 1350; options RFC 2347, 2348, 2349, 7440):
+// download (or --put upload) one file; a download appears under its name only when complete.
+#include "commands.hpp"
+
+#include "address.hpp"
+#include "confine.hpp"
+#include "error.hpp"
+#include "sys.hpp"
+#include "tftp_transfer.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace netlab::cmd {
+
+namespace {
+
+struct Options {
+    std::string server;
+    std::string path;
+    std::string output;
+    bool put = false;
+    bool netascii = false;
+    bool no_options = false;
+    unsigned block_size = 1468; // fits an Ethernet frame; RFC 2348's example
+    unsigned window_size = 1;
+    double timeout = 1;
+    int retries = 5;
+    tftp::Impairment impairment;
+};
+
+std::string base_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string human(double bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 3) {
+        bytes /= 1024;
+        ++u;
+    }
+    return fmt::format("{:.1f} {}", bytes, units[u]);
+}
+
+int run_ftp_get(const Options& opt, const GlobalOptions& global) {
+    tftp::ClientConfig config;
+    config.server = SocketAddress::resolve(opt.server, tftp::default_port);
+    config.path = opt.path;
+    config.put = opt.put;
+    config.mode = opt.netascii ? tftp::Mode::netascii : tftp::Mode::octet;
+    config.timing.max_rto = tftp::Duration(opt.timeout);
+    config.timing.retries = opt.retries;
+    config.impairment = opt.impairment;
+    if (!opt.no_options) {
+        if (opt.block_size != tftp::default_block_size)
+            config.options.push_back({"blksize", std::to_string(opt.block_size)});
+        if (opt.window_size != 1) config.options.push_back({"windowsize", std::to_string(opt.window_size)});
+        config.options.push_back({"tsize", "0"});
+    }
+
+    bool to_stdout = !opt.put && opt.output == "-";
+    std::string local = opt.output.empty() ? (opt.put ? opt.path : base_name(opt.path)) : opt.output;
+    if (local.empty()) throw UsageError("no local file name: give -o FILE");
+    std::unique_ptr<tftp::BlockSource> source;
+    tftp::BlockSink sink;
+    std::optional<AtomicFile> file;
+    if (opt.put) {
+        ConfinedFile f = open_regular(local);
+        if (!f.ok()) {
+            if (f.error) throw Error("open", local, f.error);
+            throw Error("open", local, std::string(refusal_text(f.refusal)));
+        }
+        // RFC 2349: a WRQ announces the size it will send (unknown in netascii until converted).
+        for (auto& o : config.options)
+            if (o.name == "tsize") o.value = std::to_string(f.size);
+        if (config.mode == tftp::Mode::netascii)
+            std::erase_if(config.options, [](const tftp::Option& o) { return o.name == "tsize"; });
+        source = std::make_unique<tftp::BlockSource>(std::move(f.fd), config.mode, opt.block_size);
+    } else if (to_stdout) {
+        sink.write = [](std::span<const std::uint8_t> b) { sys::write_all(1, b.data(), b.size(), "stdout"); };
+    } else {
+        auto slash = local.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : local.substr(0, slash);
+        Fd d = open_directory(dir);
+        Refusal why = Refusal::none;
+        int err = 0;
+        auto created = AtomicFile::create(d, base_name(local), true, &why, &err);
+        if (!created) {
+            if (err) throw Error("create", local, err);
+            throw Error("create", local, std::string(refusal_text(why)));
+        }
+        file.emplace(std::move(*created));
+        AtomicFile* f = &*file;
+        sink.write = [f](std::span<const std::uint8_t> b) { f->write(b.data(), b.size()); };
+        sink.finish = [f] { f->commit(); };
+    }
+
+    bool bar = !global.quiet && ::isatty(2);
+    auto start = Clock::now();
+    auto progress = [&](const tftp::Counters& c, const tftp::Settings& s) {
+        double secs = std::max(seconds_between(start, Clock::now()), 1e-6);
+        double rate = static_cast<double>(c.bytes) / secs;
+        std::string total = s.file_size ? " / " + human(static_cast<double>(*s.file_size)) : "";
+        std::string eta;
+        if (s.file_size && rate > 0 && *s.file_size > c.bytes)
+            eta = fmt::format("  ETA {:.0f} s", static_cast<double>(*s.file_size - c.bytes) / rate);
+        fmt::print(stderr, "\r{}{}  {}/s{}  {} retransmits\x1b[K", human(static_cast<double>(c.bytes)), total,
+                   human(rate), eta, c.retransmits);
+    };
+    tftp::ClientResult r = tftp::run_client(
+        config, std::move(source), std::move(sink),
+        bar ? std::function<void(const tftp::Counters&, const tftp::Settings&)>(progress) : nullptr);
+    if (bar) fmt::print(stderr, "\r\x1b[K");
+    if (!r.ok) throw Error(opt.put ? "put" : "get", opt.path, r.error);
+    if (global.quiet) return 0;
+    const auto& c = r.counters;
+    double rate = static_cast<double>(c.bytes) / std::max(r.seconds, 1e-9) / 1e6;
+    std::FILE* out = to_stdout ? stderr : stdout;
+    if (global.json) {
+        fmt::print(
+            out,
+            "{{\"type\":\"transfer\",\"op\":\"{}\",\"server\":\"{}\",\"bytes\":{},\"seconds\":{:.6f},"
+            "\"mb_per_s\":{:.3f},\"blksize\":{},\"windowsize\":{},\"options_ignored\":{},\"retransmits\":{},"
+            "\"timeouts\":{},\"duplicates\":{},\"malformed\":{},\"unknown_tid\":{},\"dropped\":{}}}\n",
+            opt.put ? "put" : "get", config.server.to_string(), c.bytes, r.seconds, rate,
+            r.settings.block_size, r.settings.window_size, r.options_ignored ? "true" : "false",
+            c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid, c.dropped);
+    } else {
+        fmt::print(
+            stderr, "{} {} bytes in {:.3f} s ({:.1f} MB/s), blksize {} windowsize {}{}, {} retransmits\n",
+            opt.put ? "sent" : "received", c.bytes, r.seconds, rate, r.settings.block_size,
+            r.settings.window_size, r.options_ignored ? " (server ignored options)" : "", c.retransmits);
+    }
+    return 0;
+}
+
+} // namespace
+
+Runner register_ftp_get(CLI::App& app, const GlobalOptions& global) {
+    auto opt = std::make_shared<Options>();
+    app.description("Download PATH from a TFTP server (or upload with --put). The file is written under a\n"
+                    "temporary name and renamed when complete: a failed transfer leaves nothing behind.\n"
+                    "Default server port 6969; asks blksize 1468 and tsize, falls back when ignored.");
+    app.add_option("server", opt->server, "Server as HOST[:PORT] or [IPV6]:PORT")
+        ->required()
+        ->type_name("ADDR");
+    app.add_option("path", opt->path, "File on the server")->required()->type_name("PATH");
+    app.add_option("-o,--output", opt->output,
+                   "Local file (default: PATH's last component; '-' = stdout). With --put: the file sent")
+        ->type_name("FILE");
+    app.add_flag("--put", opt->put, "Upload the local file to PATH (WRQ) instead of downloading");
+    app.add_flag("--netascii", opt->netascii, "Transfer in netascii mode (text, CR LF on the wire)");
+    app.add_option("--blksize", opt->block_size, "Block size to ask for (8..65464, default 1468)")
+        ->check(CLI::Range(8, 65464));
+    app.add_option("--windowsize", opt->window_size, "Blocks per acknowledgement to ask for (default 1)")
+        ->check(CLI::Range(1, 65535));
+    app.add_flag("--no-options", opt->no_options, "Send a plain RFC 1350 request without options");
+    app.add_option("--timeout", opt->timeout, "Longest retransmission timeout in seconds (default 1)")
+        ->check(CLI::Range(0.001, 255.0));
+    app.add_option("--retries", opt->retries, "Give up after retries x timeout without an answer (default 5)")
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--drop", opt->impairment.drop, "Drop this fraction of packets sent (0..1)")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--dup", opt->impairment.dup, "Send this fraction of packets twice (0..1)")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--seed", opt->impairment.seed, "Seed of --drop and --dup (default 1)");
+    return [opt, &global] { return run_ftp_get(*opt, global); };
+}
+
+} // namespace netlab::cmd

@@ -1,0 +1,135 @@
+// ftp-serve: the tutorial's file server as a TFTP server (RFC 1350; options RFC 2347, 2348, 2349, 7440),
+// every transfer on its own port, files confined beneath --root.
+#include "commands.hpp"
+#include "endpoint_options.hpp"
+
+#include "confine.hpp"
+#include "signals.hpp"
+#include "sys.hpp"
+#include "text.hpp"
+#include "tftp_transfer.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace netlab::cmd {
+
+namespace {
+
+struct Options {
+    EndpointOptions bind;
+    std::string root = ".";
+    double timeout = 1;
+    int retries = 5;
+    tftp::ServerConfig config;
+    std::size_t max_block_size = tftp::max_block_size;
+    unsigned max_window_size = 64;
+    std::uint64_t count = 0;
+};
+
+std::string settings_text(const tftp::Settings& s) {
+    std::string t = fmt::format("blksize={} windowsize={}", s.block_size, s.window_size);
+    if (s.timeout) t += fmt::format(" timeout={}", *s.timeout);
+    if (s.file_size) t += fmt::format(" tsize={}", *s.file_size);
+    return t;
+}
+
+void print_record(const tftp::TransferRecord& r, const GlobalOptions& global) {
+    if (global.quiet) return;
+    const char* op = r.opcode == tftp::Opcode::rrq ? "RRQ" : "WRQ";
+    const auto& c = r.counters;
+    std::string line;
+    if (global.json) {
+        line = fmt::format(
+            "{{\"type\":\"transfer\",\"peer\":\"{}\",\"op\":\"{}\",\"file\":", r.peer.to_string(), op);
+        append_json_string(line, r.filename);
+        line += fmt::format(
+            ",\"mode\":\"{}\",\"blksize\":{},\"windowsize\":{},\"ok\":{},\"error\":", tftp::mode_name(r.mode),
+            r.settings.block_size, r.settings.window_size, r.ok ? "true" : "false");
+        append_json_string(line, r.error);
+        line += fmt::format(
+            ",\"bytes\":{},\"seconds\":{:.6f},\"retransmits\":{},\"timeouts\":{},\"duplicates\":{},"
+            "\"malformed\":{},\"unknown_tid\":{},\"dropped\":{}}}\n",
+            c.bytes, r.seconds, c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid,
+            c.dropped);
+    } else {
+        line = fmt::format("{} {} {} {}", r.peer.to_string(), op, escape_terminal(r.filename),
+                           tftp::mode_name(r.mode));
+        if (!r.error.empty() && r.counters.packets_sent == 0) {
+            line += ": refused: " + escape_terminal(r.error);
+        } else {
+            line += " " + settings_text(r.settings) + ": ";
+            line += r.ok ? "ok" : "failed: " + escape_terminal(r.error);
+            line += fmt::format(
+                ", {} bytes in {:.3f} s, {} retransmits, {} duplicates, {} malformed, {} unknown TID",
+                c.bytes, r.seconds, c.retransmits, c.duplicates, c.malformed, c.unknown_tid);
+        }
+        for (const auto& n : r.notes) line += " (" + n + ")";
+        line += "\n";
+    }
+    std::fputs(line.c_str(), stdout);
+    std::fflush(stdout); // one line per transfer, visible at once to a reader on a pipe
+}
+
+int run_ftp_serve(Options& opt, const GlobalOptions& global) {
+    if (opt.bind.port < 0) opt.bind.port = tftp::default_port;
+    SocketAddress local = opt.bind.resolve(tftp::default_port, true);
+    Fd root = open_directory(opt.root);
+    Fd sock = sys::socket(local.family(), SOCK_DGRAM);
+    sys::bind(sock, local);
+    SocketAddress bound = sys::local_address(sock);
+    if (local.port() == 0)
+        fmt::print(stderr, "netlab ftp-serve: listening on {}\n", bound.to_string());
+    else
+        spdlog::info("listening on {}", bound.to_string());
+    opt.config.timing.max_rto = tftp::Duration(opt.timeout);
+    opt.config.timing.retries = opt.retries;
+    opt.config.policy.max_block_size = opt.max_block_size;
+    opt.config.policy.max_window_size = opt.max_window_size;
+    SignalFd signals({SIGINT, SIGTERM});
+    tftp::Server server(std::move(sock), std::move(root), opt.config,
+                        [&](const tftp::TransferRecord& r) { print_record(r, global); });
+    server.run(&signals.fd(), opt.count);
+    signals.read(); // consumed here, or it would kill us when the mask is restored
+    const auto& t = server.totals();
+    spdlog::info("totals: {} bytes, {} retransmits, {} duplicates, {} malformed, {} unknown TID", t.bytes,
+                 t.retransmits, t.duplicates, t.malformed, t.unknown_tid);
+    return 0;
+}
+
+} // namespace
+
+Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
+    auto opt = std::make_shared<Options>();
+    app.description(
+        "Serve the files under --root over TFTP (octet and netascii; options blksize, timeout,\n"
+        "tsize, windowsize). One line per transfer on stdout. Default: 0.0.0.0:6969, the current\n"
+        "directory, read only.");
+    opt->bind.add_to(app, "-b,--bind", "Local address to bind (default 0.0.0.0:6969)", false);
+    app.add_option("-r,--root", opt->root, "Directory served (default: the current directory)")
+        ->type_name("DIR");
+    app.add_flag("--allow-write", opt->config.allow_write, "Accept uploads (WRQ) of new files");
+    app.add_flag("--overwrite", opt->config.overwrite,
+                 "With --allow-write: uploads may replace existing files");
+    app.add_option("--max-transfers", opt->config.max_transfers,
+                   "Transfers at once; more are refused (default 64)")
+        ->check(CLI::Range(1, 4096));
+    app.add_option("--timeout", opt->timeout, "Longest retransmission timeout in seconds (default 1)")
+        ->check(CLI::Range(0.001, 255.0));
+    app.add_option("--retries", opt->retries, "Give up after retries x timeout without an answer (default 5)")
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--max-blksize", opt->max_block_size, "Largest block size granted (default 65464)")
+        ->check(CLI::Range(8, 65464));
+    app.add_option("--max-windowsize", opt->max_window_size, "Largest window granted (default 64)")
+        ->check(CLI::Range(1, 65535));
+    app.add_option("--drop", opt->config.impairment.drop, "Drop this fraction of packets sent (0..1)")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--dup", opt->config.impairment.dup, "Send this fraction of packets twice (0..1)")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--seed", opt->config.impairment.seed, "Seed of --drop and --dup (default 1)");
+    app.add_option("--count", opt->count, "Exit after this many requests (default: run until a signal)");
+    return [opt, &global] { return run_ftp_serve(*opt, global); };
+}
+
+} // namespace netlab::cmd

@@ -1,0 +1,258 @@
+// Confined opens (openat2(2) RESOLVE_BENEATH, or an O_NOFOLLOW walk) and files renamed into place.
+#include "confine.hpp"
+
+#include "error.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <vector>
+
+namespace netlab {
+
+namespace {
+
+// Never block on a FIFO or take a terminal: O_NONBLOCK and O_NOCTTY; the type is checked after fstat.
+constexpr int read_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+constexpr int dir_flags = O_RDONLY | O_CLOEXEC | O_DIRECTORY;
+
+Refusal refusal_of(int err) {
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+        return Refusal::not_found;
+    case EXDEV:
+    case ELOOP:
+        return Refusal::outside_root; // RESOLVE_BENEATH escapes, magic links, O_NOFOLLOW links
+    case EACCES:
+    case EPERM:
+        return Refusal::denied;
+    case ENXIO:
+    case ENODEV:
+        return Refusal::not_regular; // sockets and devices without a driver
+    case EISDIR:
+        return Refusal::is_directory;
+    default:
+        return Refusal::other;
+    }
+}
+
+ConfinedFile refused(Refusal r, int err = 0) {
+    ConfinedFile f;
+    f.refusal = r;
+    f.error = err;
+    return f;
+}
+
+std::vector<std::string_view> components(std::string_view path) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        if (end > start) parts.push_back(path.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
+int retry_openat(int dir, const std::string& name, int flags, mode_t mode = 0) {
+    int fd;
+    do fd = ::openat(dir, name.c_str(), flags, mode);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+// openat2 with RESOLVE_BENEATH; -1 with errno ENOSYS on kernels before 5.6.
+int openat2_beneath(const Fd& root, std::string_view path, int flags) {
+    open_how how{};
+    how.flags = static_cast<std::uint64_t>(flags);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    std::string p(path);
+    long fd;
+    do fd = ::syscall(SYS_openat2, root.get(), p.c_str(), &how, sizeof how);
+    while (fd < 0 && errno == EINTR);
+    return static_cast<int>(fd);
+}
+
+int walk_open(const Fd& root, std::string_view path, int final_flags) {
+    auto parts = components(path);
+    if (parts.empty()) {
+        errno = ENOENT;
+        return -1;
+    }
+    Fd dir;
+    int at = root.get();
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        int next = retry_openat(at, std::string(parts[i]), dir_flags | O_NOFOLLOW);
+        if (next < 0) return -1;
+        dir.reset(next);
+        at = dir.get();
+    }
+    return retry_openat(at, std::string(parts.back()), final_flags | O_NOFOLLOW);
+}
+
+ConfinedFile finish(int fd, bool want_directory) {
+    if (fd < 0) return refused(refusal_of(errno), errno);
+    ConfinedFile f;
+    f.fd = Fd(fd);
+    struct stat st;
+    if (::fstat(fd, &st) < 0) return refused(Refusal::other, errno);
+    if (want_directory) return f;
+    if (S_ISDIR(st.st_mode)) return refused(Refusal::is_directory);
+    if (!S_ISREG(st.st_mode)) return refused(Refusal::not_regular);
+    f.size = static_cast<std::uint64_t>(st.st_size);
+    return f;
+}
+
+ConfinedFile open_checked(const Fd& root, std::string_view path, int flags, bool want_directory) {
+    if (Refusal r = check_relative_path(path); r != Refusal::none) return refused(r);
+    int fd = openat2_beneath(root, path, flags);
+    if (fd < 0 && errno == ENOSYS) fd = walk_open(root, path, flags);
+    return finish(fd, want_directory);
+}
+
+} // namespace
+
+std::string_view refusal_text(Refusal r) {
+    switch (r) {
+    case Refusal::none:
+        return "ok";
+    case Refusal::not_found:
+        return "no such file";
+    case Refusal::outside_root:
+        return "outside the root";
+    case Refusal::not_regular:
+        return "not a regular file";
+    case Refusal::is_directory:
+        return "is a directory";
+    case Refusal::denied:
+        return "permission denied";
+    case Refusal::exists:
+        return "file exists";
+    case Refusal::other:
+        return "cannot open";
+    }
+    return "cannot open";
+}
+
+Refusal check_relative_path(std::string_view path) {
+    if (path.empty()) return Refusal::not_found;
+    if (path.front() == '/') return Refusal::outside_root;
+    for (auto part : components(path))
+        if (part == "..") return Refusal::outside_root;
+    return Refusal::none;
+}
+
+ConfinedFile open_beneath(const Fd& root, std::string_view path) {
+    return open_checked(root, path, read_flags, false);
+}
+
+ConfinedFile open_beneath_walk(const Fd& root, std::string_view path) {
+    if (Refusal r = check_relative_path(path); r != Refusal::none) return refused(r);
+    return finish(walk_open(root, path, read_flags), false);
+}
+
+ConfinedFile open_parent_beneath(const Fd& root, std::string_view path, std::string* name) {
+    if (Refusal r = check_relative_path(path); r != Refusal::none) return refused(r);
+    auto parts = components(path);
+    if (parts.empty() || parts.back() == ".") return refused(Refusal::is_directory);
+    *name = std::string(parts.back());
+    auto slash = path.rfind('/');
+    if (slash == std::string_view::npos) {
+        int fd = ::fcntl(root.get(), F_DUPFD_CLOEXEC, 0);
+        return finish(fd, true);
+    }
+    return open_checked(root, path.substr(0, slash), dir_flags, true);
+}
+
+ConfinedFile open_regular(const std::string& path) {
+    int fd;
+    do fd = ::open(path.c_str(), read_flags);
+    while (fd < 0 && errno == EINTR);
+    return finish(fd, false);
+}
+
+Fd open_directory(const std::string& path) {
+    int fd = ::open(path.c_str(), dir_flags);
+    if (fd < 0) throw Error("open", path, errno);
+    return Fd(fd);
+}
+
+std::optional<AtomicFile> AtomicFile::create(const Fd& dir, const std::string& name, bool overwrite,
+                                             Refusal* refusal, int* error) {
+    *error = 0;
+    struct stat st;
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!overwrite) {
+            *refusal = Refusal::exists;
+            return std::nullopt;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            *refusal = S_ISDIR(st.st_mode) ? Refusal::is_directory : Refusal::not_regular;
+            return std::nullopt;
+        }
+    }
+    int dup = ::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) throw Error("fcntl", "F_DUPFD_CLOEXEC", errno);
+    Fd own(dup);
+    static std::atomic<unsigned> counter{0};
+    // A hidden name that keeps the real one visible to a person listing the directory.
+    std::string base = "." + name.substr(0, 200) + ".part-";
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string temp = base + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+        int fd = retry_openat(dir.get(), temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd >= 0) return AtomicFile(std::move(own), name, std::move(temp), Fd(fd), overwrite);
+        if (errno != EEXIST) {
+            *refusal = refusal_of(errno);
+            *error = errno;
+            return std::nullopt;
+        }
+    }
+    *refusal = Refusal::other;
+    *error = EEXIST;
+    return std::nullopt;
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : dir_(std::move(other.dir_)), name_(std::move(other.name_)), temp_(std::move(other.temp_)),
+      fd_(std::move(other.fd_)), overwrite_(other.overwrite_),
+      committed_(std::exchange(other.committed_, true)) {}
+
+AtomicFile::~AtomicFile() {
+    if (!committed_ && dir_.valid()) ::unlinkat(dir_.get(), temp_.c_str(), 0);
+}
+
+void AtomicFile::write(const void* data, std::size_t size) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+        ssize_t n = ::write(fd_.get(), p, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error("write", name_, errno);
+        }
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+void AtomicFile::commit() {
+    int rc = overwrite_ ? ::renameat(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str())
+                        : ::renameat2(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str(), RENAME_NOREPLACE);
+    if (rc < 0 && !overwrite_ && errno == EINVAL) {
+        // File systems without RENAME_NOREPLACE: link(2) refuses an existing name just the same.
+        rc = ::linkat(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str(), 0);
+        if (rc == 0) ::unlinkat(dir_.get(), temp_.c_str(), 0);
+    }
+    if (rc < 0) throw Error("rename", name_, errno);
+    committed_ = true;
+    fd_.reset();
+}
+
+} // namespace netlab

@@ -1,0 +1,75 @@
+// Files opened only beneath a root directory (openat2(2) with RESOLVE_BENEATH, else an O_NOFOLLOW walk),
+// and files that appear under their name only when complete (a temporary file renamed, rename(2)).
+#pragma once
+
+#include "fd.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace netlab {
+
+// Why a confined open failed. not_found and the rest map to TFTP errors 1 and 2.
+enum class Refusal { none, not_found, outside_root, not_regular, is_directory, denied, exists, other };
+std::string_view refusal_text(Refusal r);
+
+struct ConfinedFile {
+    Fd fd;
+    std::uint64_t size = 0;
+    Refusal refusal = Refusal::none;
+    int error = 0; // errno behind the refusal, 0 when it was our own check
+    bool ok() const { return refusal == Refusal::none; }
+};
+
+// Checks a relative path before any system call: no absolute path, no "..", no empty component.
+// Returns the refusal or Refusal::none.
+Refusal check_relative_path(std::string_view path);
+
+// Opens path (relative, checked as above) for reading beneath the directory `root`: symlinks may be
+// followed only while they stay inside, magic links (/proc/self/fd/N) never; directories, devices,
+// FIFOs and sockets are refused (the open itself never blocks on a FIFO). Uses openat2 and falls back to
+// open_beneath_walk when the kernel lacks it.
+ConfinedFile open_beneath(const Fd& root, std::string_view path);
+// The fallback: one component at a time with O_NOFOLLOW, so it refuses every symlink.
+ConfinedFile open_beneath_walk(const Fd& root, std::string_view path);
+// Opens the directory that will hold path's last component, beneath root; sets *name to that component.
+ConfinedFile open_parent_beneath(const Fd& root, std::string_view path, std::string* name);
+
+// Opens a file the user named (anywhere) for reading, refusing what is not a regular file like open_beneath.
+ConfinedFile open_regular(const std::string& path);
+
+// Opens a directory given by the user (the root itself); throws Error.
+Fd open_directory(const std::string& path);
+
+// A file written under a temporary name in `dir` and renamed to `name` by commit(); the destructor
+// removes it unless committed, so a failed transfer leaves nothing behind.
+class AtomicFile {
+public:
+    // nullopt with *refusal set when name exists and !overwrite, or the temporary cannot be created.
+    static std::optional<AtomicFile> create(const Fd& dir, const std::string& name, bool overwrite,
+                                            Refusal* refusal, int* error);
+    AtomicFile(AtomicFile&& other) noexcept;
+    AtomicFile& operator=(AtomicFile&&) = delete;
+    ~AtomicFile();
+
+    const Fd& fd() const { return fd_; }
+    // Writes everything; throws Error("write", name, errno) (ENOSPC).
+    void write(const void* data, std::size_t size);
+    // fsync-free rename into place; with !overwrite fails (Error, EEXIST) if the name appeared meanwhile.
+    void commit();
+    const std::string& temporary_name() const { return temp_; }
+
+private:
+    AtomicFile(Fd dir, std::string name, std::string temp, Fd fd, bool overwrite)
+        : dir_(std::move(dir)), name_(std::move(name)), temp_(std::move(temp)), fd_(std::move(fd)),
+          overwrite_(overwrite) {}
+    Fd dir_; // a duplicate of the caller's descriptor, so the caller may close its own
+    std::string name_, temp_;
+    Fd fd_;
+    bool overwrite_;
+    bool committed_ = false;
+};
+
+} // namespace netlab

@@ -1,0 +1,678 @@
+// TFTP transfers: windowed sender and receiver (RFC 1350, RFC 7440), RTO per RFC 6298, server, client.
+#include "tftp_transfer.hpp"
+
+#include "datagram.hpp"
+#include "error.hpp"
+#include "sockopt.hpp"
+#include "sys.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace netlab::tftp {
+
+namespace {
+
+constexpr std::size_t receive_buffer_size = 65536 + 64; // a datagram larger than any block is malformed
+
+int poll_timeout_ms(Clock::time_point now, Clock::time_point deadline, int cap_ms) {
+    if (deadline <= now) return 0;
+    double ms = std::ceil(std::chrono::duration<double, std::milli>(deadline - now).count());
+    return static_cast<int>(std::min<double>(ms, cap_ms));
+}
+
+Clock::duration to_clock(Duration d) {
+    return std::chrono::duration_cast<Clock::duration>(d);
+}
+
+} // namespace
+
+void RtoEstimator::sample(Duration rtt) {
+    if (!has_sample_) {
+        srtt_ = rtt;
+        rttvar_ = rtt / 2;
+        has_sample_ = true;
+    } else {
+        rttvar_ = rttvar_ * 0.75 + Duration(std::abs((srtt_ - rtt).count())) * 0.25;
+        srtt_ = srtt_ * 0.875 + rtt * 0.125;
+    }
+    rto_ = std::clamp(srtt_ + rttvar_ * 4, min_, max_);
+}
+
+Counters& Counters::operator+=(const Counters& o) {
+    bytes += o.bytes;
+    blocks += o.blocks;
+    packets_sent += o.packets_sent;
+    retransmits += o.retransmits;
+    timeouts += o.timeouts;
+    duplicates += o.duplicates;
+    malformed += o.malformed;
+    unknown_tid += o.unknown_tid;
+    dropped += o.dropped;
+    duplicated += o.duplicated;
+    return *this;
+}
+
+std::size_t BlockSource::read(std::uint64_t n, std::span<std::uint8_t> out) {
+    std::uint64_t start = (n - 1) * block_;
+    std::size_t want = std::min(out.size(), block_);
+    if (mode_ == Mode::octet) {
+        std::size_t got = 0;
+        while (got < want) {
+            ssize_t r = ::pread(file_.get(), out.data() + got, want - got, static_cast<off_t>(start + got));
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) throw Error("read", "file", errno);
+            if (r == 0) break;
+            got += static_cast<std::size_t>(r);
+        }
+        raw_read_ = std::max(raw_read_, start + got);
+        return got;
+    }
+    while (!eof_ && converted_start_ + converted_.size() < start + want) {
+        std::uint8_t raw[65536];
+        ssize_t r = ::read(file_.get(), raw, sizeof raw);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) throw Error("read", "file", errno);
+        if (r == 0) eof_ = true;
+        raw_read_ += static_cast<std::uint64_t>(r);
+        encoder_.feed({raw, static_cast<std::size_t>(r)}, converted_);
+    }
+    std::uint64_t end = converted_start_ + converted_.size();
+    if (start >= end) return 0;
+    std::size_t got = static_cast<std::size_t>(std::min<std::uint64_t>(want, end - start));
+    std::copy_n(converted_.begin() + static_cast<std::ptrdiff_t>(start - converted_start_), got, out.begin());
+    return got;
+}
+
+void BlockSource::release(std::uint64_t n) {
+    if (mode_ == Mode::octet || n == 0) return;
+    std::uint64_t keep_from = (n - 1) * block_;
+    if (keep_from <= converted_start_) return;
+    std::uint64_t drop = std::min<std::uint64_t>(keep_from - converted_start_, converted_.size());
+    converted_.erase(converted_.begin(), converted_.begin() + static_cast<std::ptrdiff_t>(drop));
+    converted_start_ += drop;
+}
+
+Transfer::Transfer(Fd socket, Setup setup, std::unique_ptr<BlockSource> source, BlockSink sink)
+    : socket_(std::move(socket)), role_(setup.role), mode_(setup.mode), settings_(setup.settings),
+      timing_(setup.timing), peer_(setup.peer), peer_known_(setup.peer_known), asked_(std::move(setup.asked)),
+      source_(std::move(source)), sink_(std::move(sink)), rng_(setup.impairment.seed),
+      impairment_(setup.impairment), rto_(setup.timing), control_(std::move(setup.first)),
+      receive_buffer_(receive_buffer_size) {}
+
+void Transfer::start(Clock::time_point now) {
+    last_heard_ = now;
+    if (role_ == Role::sender && control_.empty()) {
+        base_ = 1;
+        send_window(now, false);
+        return;
+    }
+    send_control(control_, now);
+}
+
+void Transfer::send(std::span<const std::span<const std::uint8_t>> packets, const SocketAddress& to) {
+    if (impairment_.drop <= 0 && impairment_.dup <= 0) {
+        send_to(socket_, packets, to);
+        counters_.packets_sent += packets.size();
+        return;
+    }
+    std::uniform_real_distribution<double> coin(0.0, 1.0);
+    std::vector<std::span<const std::uint8_t>> out;
+    for (auto p : packets) {
+        if (coin(rng_) < impairment_.drop) {
+            ++counters_.dropped;
+            continue;
+        }
+        out.push_back(p);
+        if (coin(rng_) < impairment_.dup) {
+            out.push_back(p);
+            ++counters_.duplicated;
+        }
+    }
+    if (!out.empty()) send_to(socket_, out, to);
+    counters_.packets_sent += out.size();
+}
+
+void Transfer::send_control(std::vector<std::uint8_t> packet, Clock::time_point now) {
+    control_ = std::move(packet);
+    control_is_window_ = false;
+    std::span<const std::uint8_t> one[] = {control_};
+    send(one, peer_);
+    window_sent_at_ = now;
+    retransmitted_ = false;
+    if (role_ == Role::receiver) since_ack_ = 0; // the sender restarts its window after what we ACK
+    arm(now);
+}
+
+void Transfer::send_window(Clock::time_point now, bool retransmission) {
+    const std::size_t b = settings_.block_size;
+    const std::size_t slot = b + header_size;
+    if (window_buffer_.size() != settings_.window_size * slot) {
+        source_->set_block_size(b);
+        window_buffer_.assign(settings_.window_size * slot, 0);
+    }
+    auto& packets = window_packets_;
+    packets.clear();
+    for (unsigned i = 0; i < settings_.window_size; ++i) {
+        std::uint64_t n = base_ + i;
+        if (last_block_ && n > last_block_) break;
+        std::span<std::uint8_t> p(window_buffer_.data() + i * slot, slot);
+        std::size_t got = source_->read(n, p.subspan(header_size, b));
+        encode_data_header(p, static_cast<std::uint16_t>(n));
+        packets.push_back(p.first(header_size + got));
+        if (got < b) {
+            last_block_ = n;
+            break;
+        }
+    }
+    sent_end_ = base_ + packets.size() - 1;
+    send(packets, peer_);
+    if (retransmission) counters_.retransmits += packets.size();
+    control_is_window_ = true;
+    window_sent_at_ = now;
+    retransmitted_ = retransmission;
+    arm(now);
+}
+
+void Transfer::fail(std::string why, std::optional<ErrorPacket> tell_peer) {
+    if (status_ != Status::running) return;
+    status_ = Status::failed;
+    error_ = std::move(why);
+    deadline_ = Clock::time_point::max();
+    if (tell_peer && peer_known_) {
+        auto wire = encode(*tell_peer);
+        try {
+            send_to(socket_, wire, peer_);
+        } catch (const Error&) {
+            // The transfer has failed already; a lost courtesy ERROR changes nothing.
+        }
+    }
+}
+
+void Transfer::on_readable(Clock::time_point now) {
+    while (auto r = receive_from(socket_, receive_buffer_)) {
+        if (r->truncated()) {
+            ++counters_.malformed;
+            continue;
+        }
+        handle({receive_buffer_.data(), r->length}, r->from, now);
+    }
+}
+
+void Transfer::on_timer(Clock::time_point now) {
+    if (status_ != Status::running || now < deadline_) return;
+    if (now - last_heard_ > to_clock(timing_.max_rto * timing_.retries)) {
+        fail(fmt::format("timed out: no answer for {:.1f} s", seconds_between(last_heard_, now)),
+             ErrorPacket{ErrorCode::not_defined, "timed out"});
+        return;
+    }
+    ++counters_.timeouts;
+    rto_.backoff();
+    dup_acked_ = gap_acked_ = false;
+    if (control_is_window_) {
+        send_window(now, true);
+    } else {
+        std::span<const std::uint8_t> one[] = {control_};
+        send(one, peer_);
+        ++counters_.retransmits;
+        retransmitted_ = true;
+        arm(now);
+    }
+}
+
+void Transfer::handle(std::span<const std::uint8_t> packet, const SocketAddress& from,
+                      Clock::time_point now) {
+    if (status_ == Status::failed) return;
+    bool stranger = peer_known_ ? !(from == peer_) : from.ip() != peer_.ip();
+    if (stranger) {
+        // RFC 1350: a packet from a wrong TID gets ERROR 5 and the transfer goes on undisturbed.
+        ++counters_.unknown_tid;
+        send_to(socket_, encode(ErrorPacket{ErrorCode::unknown_tid, "Unknown transfer ID"}), from);
+        return;
+    }
+    Decoded d = decode(packet);
+    if (!d.ok()) {
+        ++counters_.malformed;
+        return;
+    }
+    if (!peer_known_) {
+        handle_first_reply(d, from, now);
+        return;
+    }
+    last_heard_ = now;
+    if (auto* e = std::get_if<ErrorPacket>(&d.packet)) {
+        if (status_ == Status::running)
+            fail(e->message.empty() ? std::string(error_text(e->code)) : e->message, std::nullopt);
+    } else if (auto* a = std::get_if<Ack>(&d.packet); a && role_ == Role::sender) {
+        on_ack(a->block, now);
+    } else if (auto* data = std::get_if<Data>(&d.packet); data && role_ == Role::receiver) {
+        on_data(*data, now);
+    } else {
+        ++counters_.malformed; // a packet that has no place in this transfer
+    }
+}
+
+void Transfer::handle_first_reply(const Decoded& d, const SocketAddress& from, Clock::time_point now) {
+    if (auto* e = std::get_if<ErrorPacket>(&d.packet)) {
+        fail(e->message.empty() ? std::string(error_text(e->code)) : e->message, std::nullopt);
+        return;
+    }
+    peer_ = from;
+    peer_known_ = true;
+    last_heard_ = now;
+    if (!retransmitted_) rto_.sample(now - window_sent_at_);
+    if (auto* o = std::get_if<OptionAck>(&d.packet)) {
+        OackCheck c = check_oack(asked_, *o);
+        if (!c.ok()) {
+            fail(c.reason, ErrorPacket{ErrorCode::option_refused, c.reason});
+            return;
+        }
+        settings_ = c.settings;
+        if (role_ == Role::receiver) {
+            send_control(encode_ack(0), now);
+        } else {
+            base_ = 1;
+            send_window(now, false);
+        }
+        return;
+    }
+    // An RFC 1350 server answers with the data or ACK 0 directly: every option falls back to its default.
+    if (auto* data = std::get_if<Data>(&d.packet); data && role_ == Role::receiver) {
+        options_ignored_ = !asked_.empty();
+        settings_ = Settings{};
+        on_data(*data, now);
+        return;
+    }
+    if (auto* a = std::get_if<Ack>(&d.packet); a && role_ == Role::sender && a->block == 0) {
+        options_ignored_ = !asked_.empty();
+        settings_ = Settings{};
+        base_ = 1;
+        send_window(now, false);
+        return;
+    }
+    fail("unexpected first reply from the server",
+         ErrorPacket{ErrorCode::illegal_operation, "unexpected packet"});
+}
+
+void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
+    if (status_ != Status::running) return;
+    if (base_ == 0) { // waiting for ACK 0 of our OACK
+        if (block != 0) {
+            ++counters_.duplicates;
+            return;
+        }
+        if (!retransmitted_) rto_.sample(now - window_sent_at_);
+        base_ = 1;
+        send_window(now, false);
+        return;
+    }
+    std::uint64_t previous = base_ - 1;
+    auto ahead = static_cast<std::uint16_t>(block - static_cast<std::uint16_t>(previous));
+    if (ahead == 0 || previous + ahead > sent_end_) {
+        ++counters_.duplicates; // never answered: the timer alone retransmits
+        return;
+    }
+    if (!retransmitted_) rto_.sample(now - window_sent_at_);
+    std::uint64_t acked = previous + ahead;
+    counters_.blocks = acked;
+    counters_.bytes = source_->file_bytes_read();
+    base_ = acked + 1;
+    source_->release(base_);
+    if (last_block_ && acked >= last_block_) {
+        status_ = Status::complete;
+        deadline_ = Clock::time_point::max();
+        return;
+    }
+    send_window(now, false);
+}
+
+void Transfer::on_data(const Data& data, Clock::time_point now) {
+    auto expected16 = static_cast<std::uint16_t>(expected_);
+    if (status_ != Status::running) {
+        // Dallying: our last ACK may have been lost, the sender repeats the last block.
+        if (data.block == static_cast<std::uint16_t>(expected_ - 1)) {
+            std::span<const std::uint8_t> one[] = {control_};
+            send(one, peer_);
+        }
+        return;
+    }
+    if (data.block == expected16) {
+        if (data.payload.size() > settings_.block_size) {
+            fail(fmt::format("DATA of {} bytes is larger than blksize {}", data.payload.size(),
+                             settings_.block_size),
+                 ErrorPacket{ErrorCode::illegal_operation, "block larger than blksize"});
+            return;
+        }
+        bool last = data.payload.size() < settings_.block_size;
+        try {
+            if (mode_ == Mode::netascii) {
+                decoded_.clear();
+                decoder_.feed(data.payload, decoded_);
+                if (last) decoder_.finish(decoded_);
+                sink_.write(decoded_);
+                counters_.bytes += decoded_.size();
+            } else {
+                sink_.write(data.payload);
+                counters_.bytes += data.payload.size();
+            }
+            if (last && sink_.finish) sink_.finish();
+        } catch (const std::exception& e) {
+            fail(e.what(), ErrorPacket{ErrorCode::disk_full, e.what()});
+            return;
+        }
+        ++counters_.blocks;
+        ++expected_;
+        ++since_ack_;
+        dup_acked_ = gap_acked_ = false;
+        if (last) {
+            send_control(encode_ack(data.block), now);
+            status_ = Status::complete;
+            // Stay a little to answer a repeated last block; the peer's RTO is about ours.
+            auto dally = std::clamp(rto_.rto() * 3, Duration(0.01), timing_.max_rto);
+            dally_until_ = now + to_clock(dally);
+            deadline_ = dally_until_;
+        } else if (since_ack_ >= settings_.window_size) {
+            send_control(encode_ack(data.block), now);
+        } else {
+            arm(now);
+        }
+        return;
+    }
+    if (static_cast<std::uint16_t>(expected16 - 1 - data.block) < 32768) {
+        ++counters_.duplicates;
+        // The sender repeats only after its timeout, so a repeat means our ACK was lost: send it again,
+        // once per repeated window (its blocks arrive together), and again for the next repeat, which
+        // cannot come sooner than the sender's smallest RTO.
+        if (!dup_acked_ || now - window_sent_at_ >= to_clock(timing_.min_rto)) {
+            std::span<const std::uint8_t> one[] = {control_};
+            send(one, peer_);
+            window_sent_at_ = now;
+            dup_acked_ = true;
+        }
+        return;
+    }
+    // A gap: tell the sender where to restart (RFC 7440), once until the data moves on.
+    if (!gap_acked_) {
+        send_control(encode_ack(static_cast<std::uint16_t>(expected16 - 1)), now);
+        gap_acked_ = true;
+    }
+}
+
+Fd open_transfer_socket(const SocketAddress& local, const Settings& settings) {
+    Fd sock = sys::socket(local.family(), SOCK_DGRAM);
+    SocketAddress any = local;
+    any.set_port(0);
+    sys::bind(sock, any);
+    // A whole window in flight must fit, or the kernel drops its tail and every window times out.
+    std::size_t window = settings.window_size * (settings.block_size + 64);
+    int want =
+        static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(2 * window, 256 * 1024), 64u << 20));
+    sockopt::receive_buffer(sock, want);
+    sockopt::send_buffer(sock, want);
+    return sock;
+}
+
+struct Server::Active {
+    std::unique_ptr<Transfer> transfer;
+    TransferRecord record;
+    Clock::time_point started;
+    std::optional<AtomicFile> file;
+};
+
+Server::Server(Fd listener, Fd root, ServerConfig config, std::function<void(const TransferRecord&)> log)
+    : listener_(std::move(listener)), root_(std::move(root)), config_(config), log_(std::move(log)),
+      buffer_(receive_buffer_size) {}
+
+Server::~Server() = default;
+
+void Server::refuse(const SocketAddress& to, ErrorCode code, const std::string& message,
+                    TransferRecord record) {
+    send_to(listener_, encode(ErrorPacket{code, message}), to);
+    record.ok = false;
+    record.error = message;
+    ++ended_;
+    log_(record);
+}
+
+void Server::finish(Active& a) {
+    a.record.ok = a.transfer->status() == Status::complete;
+    a.record.error = a.transfer->error();
+    a.record.counters = a.transfer->counters();
+    a.record.settings = a.transfer->settings();
+    a.record.seconds = seconds_between(a.started, Clock::now());
+    totals_ += a.record.counters;
+    ++ended_;
+    log_(a.record);
+}
+
+void Server::on_request(Clock::time_point now) {
+    while (auto r = receive_from(listener_, buffer_)) {
+        if (r->truncated()) {
+            ++totals_.malformed;
+            send_to(listener_, encode(ErrorPacket{ErrorCode::illegal_operation, "request too long"}),
+                    r->from);
+            continue;
+        }
+        Decoded d = decode({buffer_.data(), r->length});
+        auto* req = d.ok() ? std::get_if<Request>(&d.packet) : nullptr;
+        if (!req) {
+            ++totals_.malformed;
+            // Never answer an ERROR with an ERROR: two confused peers would bounce them forever.
+            bool is_error = r->length >= 2 && buffer_[0] == 0 && buffer_[1] == 5;
+            if (!is_error)
+                send_to(listener_,
+                        encode(ErrorPacket{ErrorCode::illegal_operation,
+                                           d.ok() ? "expected RRQ or WRQ" : d.reason}),
+                        r->from);
+            continue;
+        }
+        // A client repeating its request because our first answer was lost: the transfer is under way.
+        bool repeat = std::any_of(transfers_.begin(), transfers_.end(),
+                                  [&](const auto& a) { return a->record.peer == r->from; });
+        if (repeat) {
+            ++totals_.duplicates;
+            continue;
+        }
+        TransferRecord record;
+        record.peer = r->from;
+        record.opcode = req->opcode;
+        record.filename = req->filename;
+        record.mode = req->mode;
+        if (transfers_.size() >= config_.max_transfers) {
+            refuse(r->from, ErrorCode::not_defined,
+                   fmt::format("server busy: {} transfers running", transfers_.size()), record);
+            continue;
+        }
+        auto active = std::make_unique<Active>();
+        std::unique_ptr<BlockSource> source;
+        BlockSink sink;
+        Negotiation n;
+        Transfer::Setup setup;
+        if (req->opcode == Opcode::rrq) {
+            ConfinedFile f = open_beneath(root_, req->filename);
+            if (!f.ok()) {
+                record.notes.push_back(std::string(refusal_text(f.refusal)));
+                if (f.refusal == Refusal::not_found)
+                    refuse(r->from, ErrorCode::file_not_found, "File not found", record);
+                else
+                    refuse(r->from, ErrorCode::access_violation,
+                           fmt::format("Access violation: {}", refusal_text(f.refusal)), record);
+                continue;
+            }
+            n = negotiate(*req, req->mode == Mode::octet ? std::optional(f.size) : std::nullopt,
+                          config_.policy);
+            source = std::make_unique<BlockSource>(std::move(f.fd), req->mode, n.settings.block_size);
+            setup.role = Transfer::Role::sender;
+            if (!n.oack.empty()) setup.first = encode(OptionAck{n.oack});
+        } else {
+            if (!config_.allow_write) {
+                refuse(r->from, ErrorCode::access_violation, "Access violation: writes are not allowed",
+                       record);
+                continue;
+            }
+            std::string name;
+            ConfinedFile dir = open_parent_beneath(root_, req->filename, &name);
+            if (!dir.ok()) {
+                refuse(r->from,
+                       dir.refusal == Refusal::not_found ? ErrorCode::file_not_found
+                                                         : ErrorCode::access_violation,
+                       fmt::format("Access violation: {}", refusal_text(dir.refusal)), record);
+                continue;
+            }
+            Refusal why = Refusal::none;
+            int err = 0;
+            if (auto created = AtomicFile::create(dir.fd, name, config_.overwrite, &why, &err))
+                active->file.emplace(std::move(*created));
+            if (!active->file) {
+                if (why == Refusal::exists)
+                    refuse(r->from, ErrorCode::file_exists, "File already exists", record);
+                else
+                    refuse(r->from, ErrorCode::access_violation,
+                           fmt::format("Access violation: {}", refusal_text(why)), record);
+                continue;
+            }
+            n = negotiate(*req, std::nullopt, config_.policy);
+            AtomicFile* file = &*active->file;
+            sink.write = [file](std::span<const std::uint8_t> b) { file->write(b.data(), b.size()); };
+            sink.finish = [file] { file->commit(); };
+            setup.role = Transfer::Role::receiver;
+            setup.first = n.oack.empty() ? encode_ack(0) : encode(OptionAck{n.oack});
+        }
+        if (n.refused()) {
+            active->file.reset();
+            refuse(r->from, ErrorCode::option_refused, n.refusal, record);
+            continue;
+        }
+        record.notes = n.notes;
+        record.settings = n.settings;
+        setup.mode = req->mode;
+        setup.settings = n.settings;
+        setup.timing = config_.timing;
+        if (n.settings.timeout) setup.timing.max_rto = Duration(*n.settings.timeout);
+        setup.impairment = config_.impairment;
+        setup.impairment.seed += ended_ + transfers_.size();
+        setup.peer = r->from;
+        Fd sock;
+        try {
+            sock = open_transfer_socket(sys::local_address(listener_), n.settings);
+        } catch (const Error&) {
+            active->file.reset();
+            refuse(r->from, ErrorCode::not_defined, "server error", record);
+            continue;
+        }
+        active->transfer =
+            std::make_unique<Transfer>(std::move(sock), std::move(setup), std::move(source), sink);
+        active->record = std::move(record);
+        active->started = now;
+        active->transfer->start(now);
+        transfers_.push_back(std::move(active));
+    }
+}
+
+void Server::run(const Fd* stop, std::uint64_t max_requests) {
+    std::vector<pollfd> fds;
+    for (;;) {
+        auto now = Clock::now();
+        auto next = now + std::chrono::seconds(1);
+        fds.clear();
+        fds.push_back({listener_.get(), POLLIN, 0});
+        fds.push_back({stop ? stop->get() : -1, POLLIN, 0});
+        for (const auto& a : transfers_) {
+            fds.push_back({a->transfer->socket().get(), POLLIN, 0});
+            next = std::min(next, a->transfer->deadline());
+        }
+        sys::poll(fds, poll_timeout_ms(now, next, 1000));
+        now = Clock::now();
+        if (fds[1].revents & POLLIN) return;
+        // Transfers first: their sockets were polled above, and on_request appends new ones.
+        for (std::size_t i = 0; i < transfers_.size(); ++i) {
+            Transfer& t = *transfers_[i]->transfer;
+            try {
+                if (fds[i + 2].revents & POLLIN) t.on_readable(now);
+                t.on_timer(now);
+            } catch (const std::exception& e) {
+                t.abort(e.what()); // one broken transfer must not stop the others
+            }
+        }
+        for (std::size_t i = 0; i < transfers_.size();) {
+            if (!transfers_[i]->transfer->active(now)) {
+                finish(*transfers_[i]);
+                transfers_.erase(transfers_.begin() + static_cast<std::ptrdiff_t>(i));
+            } else {
+                ++i;
+            }
+        }
+        if (fds[0].revents & POLLIN) {
+            try {
+                on_request(now);
+            } catch (const Error&) {
+                ++totals_.malformed; // e.g. the reply to a request could not be sent: that request is lost
+            }
+        }
+        if (max_requests && ended_ >= max_requests && transfers_.empty()) return;
+    }
+}
+
+ClientResult run_client(const ClientConfig& config, std::unique_ptr<BlockSource> source, BlockSink sink,
+                        const std::function<void(const Counters&, const Settings&)>& progress) {
+    Settings sizing;
+    for (const auto& o : config.options) {
+        auto v = parse_number(o.value);
+        if (!v) continue;
+        if (same_name(o.name, "blksize")) sizing.block_size = std::min<std::uint64_t>(*v, max_block_size);
+        if (same_name(o.name, "windowsize"))
+            sizing.window_size = static_cast<unsigned>(std::min<std::uint64_t>(*v, 1024));
+    }
+    Family family = config.server.is_v6() ? Family::v6 : Family::v4;
+    Fd sock = open_transfer_socket(SocketAddress::wildcard(family, 0), sizing);
+
+    Transfer::Setup setup;
+    setup.role = config.put ? Transfer::Role::sender : Transfer::Role::receiver;
+    setup.mode = config.mode;
+    setup.timing = config.timing;
+    setup.impairment = config.impairment;
+    setup.peer = config.server;
+    setup.peer_known = false;
+    setup.asked = config.options;
+    Request request;
+    request.opcode = config.put ? Opcode::wrq : Opcode::rrq;
+    request.filename = config.path;
+    request.mode = config.mode;
+    request.options = config.options;
+    setup.first = encode(request);
+
+    Transfer t(std::move(sock), std::move(setup), std::move(source), std::move(sink));
+    auto start = Clock::now();
+    t.start(start);
+    auto next_progress = start;
+    std::optional<Clock::time_point> ended; // the dally after the last ACK is not transfer time
+    for (;;) {
+        auto now = Clock::now();
+        if (!ended && t.status() != Status::running) ended = now;
+        if (!t.active(now)) break;
+        auto wake = t.deadline();
+        if (progress) wake = std::min(wake, next_progress);
+        pollfd p{t.socket().get(), POLLIN, 0};
+        sys::poll({&p, 1}, poll_timeout_ms(now, wake, 1000));
+        now = Clock::now();
+        if (p.revents & POLLIN) t.on_readable(now);
+        t.on_timer(now);
+        if (progress && now >= next_progress) {
+            progress(t.counters(), t.settings());
+            next_progress = now + std::chrono::milliseconds(100);
+        }
+    }
+    ClientResult result;
+    result.ok = t.status() == Status::complete;
+    result.error = t.error();
+    result.settings = t.settings();
+    result.counters = t.counters();
+    result.options_ignored = t.options_ignored();
+    result.seconds = seconds_between(start, ended.value_or(Clock::now()));
+    return result;
+}
+
+} // namespace netlab::tftp

@@ -1,0 +1,263 @@
+// TFTP transfers over UDP: the windowed sender and receiver (RFC 1350, RFC 7440) with an adaptive
+// retransmission timeout (RFC 6298), the server's event loop over many transfers, and the client.
+#pragma once
+
+#include "address.hpp"
+#include "clock.hpp"
+#include "confine.hpp"
+#include "fd.hpp"
+#include "tftp.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace netlab::tftp {
+
+using Duration = std::chrono::duration<double>;
+
+struct Timing {
+    Duration min_rto{0.005};   // loopback RTTs are microseconds; a floor keeps a loaded host from spinning
+    Duration initial_rto{0.2}; // before the first RTT sample
+    Duration max_rto{1.0};     // --timeout: the backoff stops here
+    int retries = 5;           // give up after retries * max_rto without a valid packet from the peer
+};
+
+// RFC 6298: SRTT and RTTVAR from samples, RTO = SRTT + 4 RTTVAR within [min, max], doubled on timeout.
+class RtoEstimator {
+public:
+    explicit RtoEstimator(const Timing& t)
+        : min_(t.min_rto), max_(t.max_rto), rto_(std::min(t.initial_rto, t.max_rto)) {}
+    void sample(Duration rtt);
+    void backoff() { rto_ = std::min(rto_ * 2, max_); }
+    Duration rto() const { return rto_; }
+
+private:
+    Duration min_, max_, rto_;
+    Duration srtt_{0}, rttvar_{0};
+    bool has_sample_ = false;
+};
+
+// Drops or duplicates a fraction of the packets sent, from a seeded generator, to make loss visible.
+struct Impairment {
+    double drop = 0, dup = 0;
+    std::uint64_t seed = 1;
+};
+
+struct Counters {
+    std::uint64_t bytes = 0;  // file bytes moved (before netascii conversion)
+    std::uint64_t blocks = 0; // data blocks accepted or acknowledged
+    std::uint64_t packets_sent = 0;
+    std::uint64_t retransmits = 0; // packets sent again after a timeout
+    std::uint64_t timeouts = 0;
+    std::uint64_t duplicates = 0; // duplicate ACKs or DATA (never answered by a retransmission)
+    std::uint64_t malformed = 0;
+    std::uint64_t unknown_tid = 0;             // packets from another port or host, answered with ERROR 5
+    std::uint64_t dropped = 0, duplicated = 0; // by Impairment
+    Counters& operator+=(const Counters& o);
+};
+
+// Reads block n (1-based, blocks of block_size) of a file, octet or converted to netascii.
+class BlockSource {
+public:
+    BlockSource(Fd file, Mode mode, std::size_t block_size)
+        : file_(std::move(file)), mode_(mode), block_(block_size) {}
+    // Bytes of block n; fewer than block_size only for the last. n must be >= the last released block.
+    std::size_t read(std::uint64_t n, std::span<std::uint8_t> out);
+    // Blocks before n will not be asked for again (netascii drops its buffer up to there).
+    void release(std::uint64_t n);
+    std::uint64_t file_bytes_read() const { return raw_read_; }
+    // A client learns the block size from the OACK, after the source was made.
+    void set_block_size(std::size_t size) { block_ = size; }
+
+private:
+    Fd file_;
+    Mode mode_;
+    std::size_t block_;
+    std::vector<std::uint8_t> converted_; // netascii bytes from converted_start_ on
+    std::uint64_t converted_start_ = 0, raw_read_ = 0;
+    bool eof_ = false;
+    NetasciiEncoder encoder_;
+};
+
+// Receives file bytes (after netascii decoding); finish() runs before the last ACK goes out, so a
+// failure to commit the file becomes an ERROR instead of an acknowledgement.
+struct BlockSink {
+    std::function<void(std::span<const std::uint8_t>)> write;
+    std::function<void()> finish;
+};
+
+enum class Status { running, complete, failed };
+
+// One transfer on its own socket (its TID). The sender keeps a window of blocks in flight and moves it
+// on each ACK; the receiver acknowledges each window, or the last in-order block when it sees a gap.
+// A duplicate ACK never triggers a send: only a timeout does (RFC 1123 4.2.3.1).
+class Transfer {
+public:
+    enum class Role { sender, receiver };
+    struct Setup {
+        Role role = Role::sender;
+        Mode mode = Mode::octet;
+        Settings settings;
+        Timing timing;
+        Impairment impairment;
+        SocketAddress peer;              // the client, or the server's request port for a client
+        bool peer_known = true;          // false for a client until the first reply names the server's TID
+        std::vector<Option> asked;       // a client's options, to check the OACK
+        std::vector<std::uint8_t> first; // OACK, ACK 0, RRQ or WRQ; empty: a sender starts with block 1
+    };
+    Transfer(Fd socket, Setup setup, std::unique_ptr<BlockSource> source, BlockSink sink);
+
+    void start(Clock::time_point now);
+    // Reads and handles every datagram waiting on the socket.
+    void on_readable(Clock::time_point now);
+    void on_timer(Clock::time_point now);
+    Clock::time_point deadline() const { return deadline_; }
+    // Ends the transfer after an error outside the protocol (a failed system call).
+    void abort(std::string why) { fail(std::move(why), ErrorPacket{ErrorCode::not_defined, "server error"}); }
+    // Running, or complete but still dallying to re-acknowledge a lost last ACK.
+    bool active(Clock::time_point now) const { return status_ == Status::running || now < dally_until_; }
+
+    const Fd& socket() const { return socket_; }
+    Status status() const { return status_; }
+    const std::string& error() const { return error_; } // why it failed, the peer's message if it sent one
+    const Counters& counters() const { return counters_; }
+    const Settings& settings() const { return settings_; }
+    bool options_ignored() const { return options_ignored_; } // the server answered without an OACK
+    const SocketAddress& peer() const { return peer_; }
+    Duration rto() const { return rto_.rto(); }
+
+private:
+    void handle(std::span<const std::uint8_t> packet, const SocketAddress& from, Clock::time_point now);
+    void handle_first_reply(const Decoded& d, const SocketAddress& from, Clock::time_point now);
+    void on_ack(std::uint16_t block, Clock::time_point now);
+    void on_data(const Data& data, Clock::time_point now);
+    void send_window(Clock::time_point now, bool retransmission);
+    void send_control(std::vector<std::uint8_t> packet, Clock::time_point now);
+    void send(std::span<const std::span<const std::uint8_t>> packets, const SocketAddress& to);
+    void fail(std::string why, std::optional<ErrorPacket> tell_peer);
+    void arm(Clock::time_point now) {
+        deadline_ = now + std::chrono::duration_cast<Clock::duration>(rto_.rto());
+    }
+
+    Fd socket_;
+    Role role_;
+    Mode mode_;
+    Settings settings_;
+    Timing timing_;
+    SocketAddress peer_;
+    bool peer_known_;
+    std::vector<Option> asked_;
+    std::unique_ptr<BlockSource> source_;
+    BlockSink sink_;
+    std::mt19937_64 rng_;
+    Impairment impairment_;
+    RtoEstimator rto_;
+
+    Status status_ = Status::running;
+    std::string error_;
+    Counters counters_;
+    bool options_ignored_ = false;
+    std::vector<std::uint8_t> control_; // the packet resent on timeout while no data flows
+    bool control_is_window_ = false;    // the sender resends its window instead
+    Clock::time_point deadline_ = Clock::time_point::max();
+    Clock::time_point last_heard_{}, window_sent_at_{}, dally_until_{};
+    bool retransmitted_ = false;
+
+    // sender
+    std::uint64_t base_ = 0;       // first unacknowledged block; 0 while the OACK awaits ACK 0
+    std::uint64_t sent_end_ = 0;   // last block sent in the current window
+    std::uint64_t last_block_ = 0; // the short block ending the file, once read
+    std::vector<std::uint8_t> window_buffer_;
+    std::vector<std::span<const std::uint8_t>> window_packets_;
+    // receiver
+    std::uint64_t expected_ = 1;
+    unsigned since_ack_ = 0;
+    bool dup_acked_ = false, gap_acked_ = false;
+    NetasciiDecoder decoder_;
+    std::vector<std::uint8_t> decoded_;
+    std::vector<std::uint8_t> receive_buffer_;
+};
+
+// A socket for one transfer: bound to a new port on `local`'s address, buffers sized for a whole window.
+Fd open_transfer_socket(const SocketAddress& local, const Settings& settings);
+
+// One line per transfer, for the server's log.
+struct TransferRecord {
+    SocketAddress peer;
+    Opcode opcode = Opcode::rrq;
+    std::string filename;
+    Mode mode = Mode::octet;
+    Settings settings;
+    bool ok = false;
+    std::string error; // the ERROR sent or received, or the refusal
+    std::vector<std::string> notes;
+    Counters counters;
+    double seconds = 0;
+};
+
+struct ServerConfig {
+    ServerPolicy policy;
+    Timing timing;
+    Impairment impairment;
+    bool allow_write = false;
+    bool overwrite = false;
+    std::size_t max_transfers = 64;
+};
+
+// The server: requests on one socket, each transfer on its own, all in one poll(2) loop.
+class Server {
+public:
+    Server(Fd listener, Fd root, ServerConfig config, std::function<void(const TransferRecord&)> log);
+    ~Server();
+    // Runs until a signal arrives on stop (a signalfd) or, when max_requests > 0, that many transfers ended.
+    void run(const Fd* stop, std::uint64_t max_requests = 0);
+    const Counters& totals() const { return totals_; }
+    std::size_t running() const { return transfers_.size(); }
+
+private:
+    struct Active;
+    void on_request(Clock::time_point now);
+    void refuse(const SocketAddress& to, ErrorCode code, const std::string& message, TransferRecord record);
+    void finish(Active& a);
+
+    Fd listener_;
+    Fd root_;
+    ServerConfig config_;
+    std::function<void(const TransferRecord&)> log_;
+    std::vector<std::unique_ptr<Active>> transfers_;
+    Counters totals_;
+    std::uint64_t ended_ = 0;
+    std::vector<std::uint8_t> buffer_;
+};
+
+struct ClientConfig {
+    SocketAddress server;
+    std::string path; // on the server
+    bool put = false;
+    Mode mode = Mode::octet;
+    std::vector<Option> options;
+    Timing timing;
+    Impairment impairment;
+};
+
+struct ClientResult {
+    bool ok = false;
+    std::string error;
+    Settings settings;
+    Counters counters;
+    bool options_ignored = false;
+    double seconds = 0;
+};
+
+// Runs one download (sink) or upload (source) to the end. progress, when set, is called about ten times
+// a second with the counters so far.
+ClientResult run_client(const ClientConfig& config, std::unique_ptr<BlockSource> source, BlockSink sink,
+                        const std::function<void(const Counters&, const Settings&)>& progress);
+
+} // namespace netlab::tftp

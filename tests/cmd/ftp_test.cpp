@@ -1,0 +1,588 @@
+// Integration tests of ftp-serve and ftp-get: downloads, confinement, hostile packets, negotiation,
+// rollover, concurrency, failures, uploads, and interop with curl, tftp-hpa, atftp, tftpd-hpa, atftpd.
+#include "netlab_test.hpp"
+
+#include "datagram.hpp"
+#include "sys.hpp"
+#include "tftp.hpp"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <thread>
+
+using namespace netlab::test;
+using netlab::ChildProcess;
+namespace fs = std::filesystem;
+namespace tftp = netlab::tftp;
+
+namespace {
+
+std::string random_bytes(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::string s(n, '\0');
+    for (auto& c : s) c = static_cast<char>(rng());
+    return s;
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+    std::ofstream(p, std::ios::binary) << content;
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::size_t entries(const fs::path& dir) {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+// A root directory and a download directory, open to daemons that drop privileges.
+struct Dirs {
+    TempDir top;
+    fs::path root = fs::path(top.path()) / "root", out = fs::path(top.path()) / "out";
+    Dirs() {
+        fs::create_directories(root);
+        fs::create_directories(out);
+        fs::permissions(top.path(), fs::perms::all, fs::perm_options::add);
+        fs::permissions(root, fs::perms::all, fs::perm_options::add);
+    }
+};
+
+// A served root and an empty download directory; the server runs until the object goes.
+struct Served {
+    TempDir top;
+    fs::path root, out;
+    std::optional<ChildProcess> server;
+    std::uint16_t port = 0;
+
+    explicit Served(std::vector<std::string> extra = {})
+        : root(fs::path(top.path()) / "root"), out(fs::path(top.path()) / "out") {
+        fs::create_directories(root);
+        fs::create_directories(out);
+        // Peer daemons drop privileges: let them in.
+        fs::permissions(top.path(), fs::perms::all, fs::perm_options::add);
+        fs::permissions(root, fs::perms::all, fs::perm_options::add);
+        std::vector<std::string> args{"ftp-serve", "--root", root.string(), "--port", "0", "-b", "127.0.0.1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        server.emplace(start_netlab(args));
+        port = wait_for_listening_port(*server);
+    }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+    std::string add(const std::string& name, const std::string& content) {
+        write_file(root / name, content);
+        fs::permissions(root / name, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                         fs::perms::others_read);
+        return content;
+    }
+    RunResult get(const std::string& path, const std::string& local, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"ftp-get", address(), path, "-o", (out / local).string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_netlab(args, 60s);
+    }
+    // The transfer log so far (stops the server).
+    std::string stop() {
+        server->send_signal(SIGTERM);
+        std::string log = server->read_all_stdout(5s);
+        std::string err = server->read_all_stderr(1s);
+        INFO(err);
+        CHECK(server->wait(5s).value_or(-1) == 0);
+        return log;
+    }
+};
+
+// A raw TFTP peer: sends bytes, reads what comes back.
+struct RawPeer {
+    netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_DGRAM);
+    std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(70000);
+    netlab::SocketAddress last_from;
+    RawPeer() { netlab::sys::bind(fd, netlab::SocketAddress::loopback(netlab::Family::v4, 0)); }
+    void send(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
+        netlab::send_to(fd, bytes, netlab::SocketAddress::loopback(netlab::Family::v4, port));
+    }
+    void send(std::uint16_t port, std::string_view bytes) {
+        send(port, std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+    }
+    // The next datagram, decoded (reason "timeout" when none came).
+    tftp::Decoded receive(std::chrono::milliseconds timeout = 2000ms) {
+        pollfd p{fd.get(), POLLIN, 0};
+        if (netlab::sys::poll({&p, 1}, static_cast<int>(timeout.count())) == 0) {
+            tftp::Decoded d;
+            d.reason = "timeout";
+            return d;
+        }
+        auto r = netlab::receive_from(fd, buffer);
+        REQUIRE(r);
+        last_from = r->from;
+        return tftp::decode({buffer.data(), r->length});
+    }
+};
+
+std::vector<std::uint8_t> rrq(const std::string& name, std::vector<tftp::Option> options = {}) {
+    tftp::Request r;
+    r.filename = name;
+    r.options = std::move(options);
+    return tftp::encode(r);
+}
+
+bool have(const std::string& program) {
+    for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"})
+        if (fs::exists(std::string(dir) + program)) return true;
+    return false;
+}
+
+// Runs an outside program to the end; its exit status.
+int run_program(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s) {
+    ChildProcess c = ChildProcess::spawn(argv);
+    c.read_all_stdout(timeout);
+    c.read_all_stderr(1s);
+    auto s = c.wait(5s);
+    return s ? *s : -1;
+}
+
+std::uint16_t free_udp_port() {
+    netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_DGRAM);
+    netlab::sys::bind(fd, netlab::SocketAddress::loopback(netlab::Family::v4, 0));
+    return netlab::sys::local_address(fd).port();
+}
+
+} // namespace
+
+TEST_CASE("ftp-get downloads small, large, empty and whole-block files intact", "[ftp][integration]") {
+    Served s;
+    std::map<std::string, std::string> files{{"small", "hello\n"},
+                                             {"empty", ""},
+                                             {"exact512", random_bytes(512 * 4, 1)},
+                                             {"exact1468", random_bytes(1468 * 3, 2)},
+                                             {"large", random_bytes(3 << 20, 3)}};
+    for (auto& [name, content] : files) s.add(name, content);
+    for (auto options : std::vector<std::vector<std::string>>{{},
+                                                              {"--no-options"},
+                                                              {"--blksize", "512"},
+                                                              {"--blksize", "65464", "--windowsize", "16"},
+                                                              {"--windowsize", "4"}}) {
+        for (auto& [name, content] : files) {
+            INFO(name << " with " << options.size() << " options");
+            fs::remove(s.out / name);
+            RunResult r = s.get(name, name, options);
+            CHECK(r.status == 0);
+            CHECK(read_file(s.out / name) == content);
+        }
+    }
+    std::string log = s.stop();
+    CHECK_THAT(log, Catch::Contains("RRQ large octet blksize=65464 windowsize=16"));
+    CHECK_THAT(log, Catch::Contains(": ok, 3145728 bytes"));
+}
+
+TEST_CASE("ftp-get -o - writes to stdout and the summary goes to stderr or --json", "[ftp][integration]") {
+    Served s;
+    // Text ending in a newline: the test helper reads stdout line by line.
+    std::string data;
+    for (int i = 0; i < 500; ++i) data += "line " + std::to_string(i) + "\n";
+    s.add("f", data);
+    RunResult r = run_netlab({"ftp-get", s.address(), "f", "-o", "-"});
+    CHECK(r.status == 0);
+    CHECK(r.out == data);
+    CHECK_THAT(r.err, Catch::Contains("received " + std::to_string(data.size()) + " bytes"));
+    RunResult j = s.get("f", "g", {"--json"});
+    CHECK_THAT(j.out, Catch::Contains("\"bytes\":" + std::to_string(data.size())));
+    CHECK_THAT(j.out, Catch::Contains("\"blksize\":1468"));
+    CHECK(run_netlab({"ftp-get", s.address(), "f", "-o", (s.out / "q").string(), "-q"}).err.empty());
+}
+
+TEST_CASE("netascii converts line ends on the wire and back", "[ftp][integration]") {
+    Served s;
+    std::string text = "line one\nline two\r\nbare\rend\n";
+    s.add("t.txt", text);
+    RunResult r = s.get("t.txt", "t.txt", {"--netascii"});
+    CHECK(r.status == 0);
+    CHECK(read_file(s.out / "t.txt") == text);
+    // On the wire it is CR LF: fetch one block raw.
+    RawPeer peer;
+    tftp::Request req;
+    req.filename = "t.txt";
+    req.mode = tftp::Mode::netascii;
+    peer.send(s.port, tftp::encode(req));
+    auto d = peer.receive();
+    REQUIRE(d.ok());
+    auto payload = std::get<tftp::Data>(d.packet).payload;
+    CHECK(std::string(payload.begin(), payload.end()) ==
+          std::string("line one\r\nline two\r\0\r\nbare\r\0end\r\n", 33));
+}
+
+TEST_CASE("requests outside the root or for non-files are refused with the right error",
+          "[ftp][integration][confine]") {
+    Served s;
+    s.add("ok", "fine");
+    write_file(fs::path(s.top.path()) / "secret", "outside");
+    fs::create_directory(s.root / "dir");
+    fs::create_symlink("../secret", s.root / "up-link");
+    fs::create_symlink(fs::path(s.top.path()) / "secret", s.root / "abs-link");
+    fs::create_symlink("/dev/zero", s.root / "zero");
+    bool device = running_as_root() && ::mknod((s.root / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0;
+    std::vector<std::pair<std::string, std::string>> cases{
+        {"../secret", "Access violation"},
+        {"dir/../../secret", "Access violation"},
+        {(fs::path(s.top.path()) / "secret").string(), "Access violation"},
+        {"up-link", "Access violation"},
+        {"abs-link", "Access violation"},
+        {"zero", "Access violation"},
+        {"dir", "Access violation: is a directory"},
+        {"missing", "File not found"}};
+    if (device)
+        cases.push_back({"null", "Access violation: not a regular file"});
+    else
+        WARN("needs root: mknod of a device inside the root");
+    for (auto& [path, error] : cases) {
+        INFO(path);
+        RunResult r = s.get(path, "x");
+        CHECK(r.status == 1);
+        CHECK_THAT(r.err, Catch::Contains("netlab ftp-get: get " + path + ": " + error));
+        CHECK(entries(s.out) == 0); // no partial file, no temporary
+    }
+    CHECK(s.get("ok", "ok").status == 0);
+    std::string log = s.stop();
+    CHECK_THAT(log, Catch::Contains("RRQ up-link octet: refused: Access violation: outside the root"));
+}
+
+TEST_CASE("malformed packets are answered or dropped, counted, and the server keeps serving",
+          "[ftp][integration]") {
+    Served s;
+    std::string data = s.add("f", random_bytes(3000, 5));
+    RawPeer peer;
+    using namespace std::string_literals;
+    std::vector<std::string> bad{""s,
+                                 "\0"s,
+                                 "\0\x09xx"s,
+                                 "\0\1file"s,
+                                 "\0\1f\0"s,
+                                 "\0\1f\0mail\0"s,
+                                 "\0\1f\0octet\0blksize\0"s,
+                                 "\0\4\0\1"s,
+                                 "\0\3\0\1data"s,
+                                 "\0\6blksize\0"s,
+                                 "\0\1"s + std::string(2000, 'a') + "\0octet\0"s};
+    for (const auto& b : bad) {
+        INFO("packet of " << b.size() << " bytes");
+        peer.send(s.port, b);
+        auto d = peer.receive();
+        REQUIRE(d.ok());
+        auto* e = std::get_if<tftp::ErrorPacket>(&d.packet);
+        REQUIRE(e);
+        CHECK(e->code == tftp::ErrorCode::illegal_operation);
+    }
+    // An ERROR is never answered (two confused peers would bounce errors forever).
+    peer.send(s.port, "\0\5\0\1oops\0"s);
+    CHECK(peer.receive(300ms).reason == "timeout");
+    CHECK(s.get("f", "f").status == 0);
+    CHECK(read_file(s.out / "f") == data);
+}
+
+TEST_CASE("options are accepted, clamped, ignored or refused as the RFCs say",
+          "[ftp][integration][options]") {
+    Served s;
+    s.add("f", random_bytes(100000, 6));
+    auto oack_for = [&](std::vector<tftp::Option> options) {
+        RawPeer peer;
+        peer.send(s.port, rrq("f", std::move(options)));
+        auto d = peer.receive();
+        REQUIRE(d.ok());
+        if (auto* e = std::get_if<tftp::ErrorPacket>(&d.packet)) {
+            peer.send(peer.last_from.port(), tftp::encode(tftp::ErrorPacket{}));
+            return std::make_pair(std::vector<tftp::Option>{}, static_cast<int>(e->code));
+        }
+        peer.send(peer.last_from.port(),
+                  tftp::encode(tftp::ErrorPacket{tftp::ErrorCode::not_defined, "bye"}));
+        if (std::get_if<tftp::Data>(&d.packet)) return std::make_pair(std::vector<tftp::Option>{}, -3);
+        return std::make_pair(std::get<tftp::OptionAck>(d.packet).options, -6);
+    };
+    using V = std::vector<tftp::Option>;
+    CHECK(oack_for({{"blksize", "1468"}, {"tsize", "0"}, {"timeout", "2"}, {"windowsize", "8"}}) ==
+          std::make_pair(V{{"blksize", "1468"}, {"tsize", "100000"}, {"timeout", "2"}, {"windowsize", "8"}},
+                         -6));
+    CHECK(oack_for({{"blksize", "70000"}, {"windowsize", "100000"}}) ==
+          std::make_pair(V{{"blksize", "65464"}, {"windowsize", "64"}}, -6));
+    CHECK(oack_for({{"blksize", "4"}}).second == 8);
+    CHECK(oack_for({{"windowsize", "0"}}).second == 8);
+    CHECK(oack_for({{"timeout", "0"}, {"blksize", "512"}}) == std::make_pair(V{{"blksize", "512"}}, -6));
+    CHECK(oack_for({{"multicast", ""}}).second == -3); // nothing known: plain RFC 1350, DATA at once
+    CHECK(oack_for({}).second == -3);
+}
+
+TEST_CASE("packets from an unknown TID get ERROR 5 and do not disturb the transfer", "[ftp][integration]") {
+    Served s;
+    std::string data = s.add("f", random_bytes(1500, 7));
+    RawPeer client, stranger;
+    client.send(s.port, rrq("f"));
+    auto d1 = client.receive();
+    REQUIRE(d1.ok());
+    REQUIRE(std::get<tftp::Data>(d1.packet).block == 1);
+    std::uint16_t tid = client.last_from.port();
+    CHECK(tid != s.port);
+    stranger.send(tid, tftp::encode_ack(1));
+    auto e = stranger.receive();
+    REQUIRE(e.ok());
+    CHECK(std::get<tftp::ErrorPacket>(e.packet).code == tftp::ErrorCode::unknown_tid);
+    client.send(tid, tftp::encode_ack(1));
+    auto d2 = client.receive();
+    REQUIRE(d2.ok());
+    CHECK(std::get<tftp::Data>(d2.packet).block == 2);
+    // A duplicate ACK is not answered with a retransmission (no Sorcerer's Apprentice).
+    client.send(tid, tftp::encode_ack(1));
+    auto quiet = client.receive(std::chrono::milliseconds(3)); // well under the server's RTO floor
+    CHECK(quiet.reason == "timeout");
+}
+
+TEST_CASE("block numbers roll over past 65535", "[ftp][integration]") {
+    Served s;
+    std::string data = s.add("roll", random_bytes(8 * 70000 + 3, 8)); // 70001 blocks of 8 bytes
+    for (auto window : {"1", "16"}) {
+        INFO("windowsize " << window);
+        fs::remove(s.out / "roll");
+        RunResult r = s.get("roll", "roll", {"--blksize", "8", "--windowsize", window});
+        CHECK(r.status == 0);
+        CHECK(read_file(s.out / "roll") == data);
+    }
+}
+
+TEST_CASE("concurrent transfers all complete", "[ftp][integration]") {
+    Served s;
+    std::vector<std::string> data;
+    for (int i = 0; i < 8; ++i)
+        data.push_back(s.add("f" + std::to_string(i), random_bytes(400000 + i, 10 + i)));
+    std::vector<ChildProcess> clients;
+    for (int i = 0; i < 8; ++i)
+        clients.push_back(start_netlab({"ftp-get", s.address(), "f" + std::to_string(i), "-o",
+                                        (s.out / ("f" + std::to_string(i))).string(), "--blksize",
+                                        i % 2 ? "512" : "8192", "--windowsize", i % 3 ? "1" : "8"}));
+    for (int i = 0; i < 8; ++i) {
+        clients[i].read_all_stderr(30s);
+        CHECK(clients[i].wait(30s) == 0);
+        CHECK(read_file(s.out / ("f" + std::to_string(i))) == data[i]);
+    }
+}
+
+TEST_CASE("more transfers than --max-transfers are refused", "[ftp][integration]") {
+    Served s({"--max-transfers", "1"});
+    s.add("f", random_bytes(10000, 20));
+    RawPeer first, second;
+    first.send(s.port, rrq("f")); // holds the only slot: never acknowledged
+    REQUIRE(first.receive().ok());
+    second.send(s.port, rrq("f"));
+    auto d = second.receive();
+    REQUIRE(d.ok());
+    CHECK_THAT(std::get<tftp::ErrorPacket>(d.packet).message, Catch::Contains("busy"));
+}
+
+TEST_CASE("a failed transfer leaves no partial file and reports why", "[ftp][integration]") {
+    TempDir dir;
+    // Nobody listening: time out.
+    RunResult r = run_netlab({"ftp-get", "127.0.0.1:" + std::to_string(free_udp_port()), "f", "-o",
+                              dir.path() + "/f", "--timeout", "0.1", "--retries", "2"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("netlab ftp-get: get f: timed out"));
+    CHECK(entries(dir.path()) == 0);
+
+    // The server dies in the middle.
+    Served s;
+    s.add("big", random_bytes(1 << 20, 21));
+    ChildProcess get = start_netlab({"ftp-get", s.address(), "big", "-o", (s.out / "big").string(),
+                                     "--blksize", "8", "--timeout", "0.2", "--retries", "2"});
+    std::this_thread::sleep_for(300ms);
+    s.server->send_signal(SIGKILL);
+    std::string err = get.read_all_stderr(10s);
+    CHECK(get.wait(5s) == 1);
+    CHECK_THAT(err, Catch::Contains("timed out"));
+    CHECK(entries(s.out) == 0);
+}
+
+TEST_CASE("uploads need --allow-write, appear when complete, never overwrite without --overwrite",
+          "[ftp][integration]") {
+    TempDir src;
+    std::string data = random_bytes(100000, 30);
+    write_file(fs::path(src.path()) / "up", data);
+    {
+        Served ro;
+        RunResult r = run_netlab({"ftp-get", "--put", ro.address(), "up", "-o", src.path() + "/up"});
+        CHECK(r.status == 1);
+        CHECK_THAT(r.err, Catch::Contains("put up: Access violation: writes are not allowed"));
+        CHECK(entries(ro.root) == 0);
+    }
+    Served s({"--allow-write"});
+    for (auto options :
+         std::vector<std::vector<std::string>>{{}, {"--blksize", "65464", "--windowsize", "8"}}) {
+        fs::remove(s.root / "up");
+        std::vector<std::string> args{"ftp-get", "--put", s.address(), "up", "-o", src.path() + "/up"};
+        args.insert(args.end(), options.begin(), options.end());
+        RunResult r = run_netlab(args);
+        CHECK(r.status == 0);
+        CHECK(read_file(s.root / "up") == data);
+        CHECK(entries(s.root) == 1);
+        RunResult again = run_netlab(args);
+        CHECK(again.status == 1);
+        CHECK_THAT(again.err, Catch::Contains("File already exists"));
+    }
+    RunResult escape = run_netlab({"ftp-get", "--put", s.address(), "../up", "-o", src.path() + "/up"});
+    CHECK(escape.status == 1);
+    CHECK_THAT(escape.err, Catch::Contains("Access violation"));
+    Served w({"--allow-write", "--overwrite"});
+    w.add("up", "old");
+    CHECK(run_netlab({"ftp-get", "--put", w.address(), "up", "-o", src.path() + "/up"}).status == 0);
+    CHECK(read_file(w.root / "up") == data);
+}
+
+TEST_CASE("curl, tftp-hpa and atftp download from ftp-serve", "[ftp][integration][interop]") {
+    Served s;
+    std::string data = s.add("f.bin", random_bytes(700001, 40));
+    auto check_client = [&](const std::string& program, std::vector<std::string> argv,
+                            const std::string& local) {
+        if (!have(program)) {
+            WARN("not installed: " << program);
+            return;
+        }
+        INFO(argv.back());
+        fs::remove(s.out / local);
+        CHECK(run_program(argv) == 0);
+        CHECK(read_file(s.out / local) == data);
+    };
+    std::string url = "tftp://" + s.address() + "/f.bin";
+    check_client("curl", {"curl", "-sS", "-o", (s.out / "c1").string(), url}, "c1");
+    check_client("curl", {"curl", "-sS", "--tftp-blksize", "1468", "-o", (s.out / "c2").string(), url}, "c2");
+    check_client("curl", {"curl", "-sS", "--tftp-blksize", "65464", "-o", (s.out / "c3").string(), url},
+                 "c3");
+    check_client("tftp",
+                 {"tftp", "-m", "binary", "127.0.0.1", std::to_string(s.port), "-c", "get", "f.bin",
+                  (s.out / "h1").string()},
+                 "h1");
+    check_client("atftp",
+                 {"atftp", "--option", "blksize 1468", "-g", "-r", "f.bin", "-l", (s.out / "a1").string(),
+                  "127.0.0.1", std::to_string(s.port)},
+                 "a1");
+    check_client("atftp",
+                 {"atftp", "--option", "blksize 8192", "--option", "windowsize 8", "-g", "-r", "f.bin", "-l",
+                  (s.out / "a2").string(), "127.0.0.1", std::to_string(s.port)},
+                 "a2");
+}
+
+namespace {
+
+// Runs a peer server in the foreground, stops it by PID at the end.
+void check_get_from(const std::vector<std::string>& server_argv, std::uint16_t port, const fs::path& root,
+                    const fs::path& out) {
+    std::string data = random_bytes(500001, 50);
+    write_file(root / "f.bin", data);
+    fs::permissions(root / "f.bin", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                        fs::perms::others_read);
+    ChildProcess server = ChildProcess::spawn(server_argv);
+    std::this_thread::sleep_for(300ms);
+    std::string address = "127.0.0.1:" + std::to_string(port);
+    for (auto options : std::vector<std::vector<std::string>>{
+             {}, {"--no-options"}, {"--blksize", "512"}, {"--blksize", "8192", "--windowsize", "8"}}) {
+        fs::remove(out / "f.bin");
+        std::vector<std::string> args{"ftp-get", address, "f.bin", "-o", (out / "f.bin").string()};
+        args.insert(args.end(), options.begin(), options.end());
+        RunResult r = run_netlab(args, 30s);
+        INFO(r.err);
+        CHECK(r.status == 0);
+        CHECK(read_file(out / "f.bin") == data);
+    }
+    RunResult missing = run_netlab({"ftp-get", address, "nothere", "-o", (out / "nothere").string()});
+    CHECK(missing.status == 1);
+    CHECK_THAT(missing.err, Catch::Contains("get nothere: "));
+    CHECK_FALSE(fs::exists(out / "nothere"));
+    server.send_signal(SIGTERM);
+    server.wait(2s);
+}
+
+} // namespace
+
+TEST_CASE("ftp-get downloads from tftpd-hpa", "[ftp][integration][interop]") {
+    if (!running_as_root() || !have("in.tftpd")) {
+        WARN("needs root and tftpd-hpa (in.tftpd)");
+        return;
+    }
+    Dirs dirs;
+    const fs::path &root = dirs.root, &out = dirs.out;
+    std::uint16_t port = free_udp_port();
+    check_get_from({"in.tftpd", "-L", "-s", root.string(), "-a", "127.0.0.1:" + std::to_string(port)}, port,
+                   root, out);
+}
+
+TEST_CASE("ftp-get downloads from atftpd", "[ftp][integration][interop]") {
+    // atftpd conflicts with tftpd-hpa: scripts/dev unpacks it (apt-get download, dpkg -x) into this cache.
+    const char* env = std::getenv("NETLAB_ATFTPD");
+    fs::path atftpd = env ? env : "/var/cache/netlab/atftpd/usr/sbin/atftpd";
+    if (!running_as_root() || !fs::exists(atftpd)) {
+        WARN("needs root and atftpd at " << atftpd.string() << " (scripts/dev unpacks it)");
+        return;
+    }
+    Dirs dirs;
+    const fs::path &root = dirs.root, &out = dirs.out;
+    std::uint16_t port = free_udp_port();
+    check_get_from({atftpd.string(), "--daemon", "--no-fork", "--port", std::to_string(port),
+                    "--bind-address", "127.0.0.1", "--logfile", "/dev/null", root.string()},
+                   port, root, out);
+}
+
+namespace {
+
+// A network namespace of our own with only lo, deleted when the object goes, even after a failure.
+struct LossyNamespace {
+    std::string name = "netlab-ftp-" + std::to_string(::getpid());
+    bool ok = false;
+    LossyNamespace() {
+        if (run_program({"ip", "netns", "add", name}) != 0) return;
+        ok = run_program({"ip", "-n", name, "link", "set", "lo", "up"}) == 0 &&
+             run_program({"ip", "netns", "exec", name, "nft",
+                          "add table inet loss; add chain inet loss in "
+                          "{ type filter hook input priority 0; }; add rule inet loss in "
+                          "meta l4proto udp numgen random mod 100 < 5 drop"}) == 0;
+    }
+    ~LossyNamespace() { run_program({"ip", "netns", "delete", name}); }
+};
+
+} // namespace
+
+TEST_CASE("20 transfers under 5% kernel packet loss all arrive intact", "[ftp][integration][loss]") {
+    if (!running_as_root() || !have("nft")) {
+        WARN("needs root and nft: a network namespace with packet loss");
+        return;
+    }
+    LossyNamespace ns;
+    REQUIRE(ns.ok);
+    Dirs dirs;
+    const fs::path &root = dirs.root, &out = dirs.out;
+    std::string data = random_bytes(200003, 60);
+    write_file(root / "f", data);
+    ChildProcess server =
+        ChildProcess::spawn({"ip", "netns", "exec", ns.name, netlab_binary(), "ftp-serve", "--root",
+                             root.string(), "--port", "0", "-b", "127.0.0.1", "-q"});
+    std::uint16_t port = wait_for_listening_port(server);
+    int intact = 0;
+    for (int i = 0; i < 20; ++i) {
+        std::string local = (out / ("f" + std::to_string(i))).string();
+        std::vector<std::string> argv{"ip",
+                                      "netns",
+                                      "exec",
+                                      ns.name,
+                                      netlab_binary(),
+                                      "ftp-get",
+                                      "127.0.0.1:" + std::to_string(port),
+                                      "f",
+                                      "-o",
+                                      local,
+                                      "--windowsize",
+                                      i % 2 ? "1" : "8",
+                                      "-q"};
+        if (run_program(argv) == 0 && read_file(local) == data) ++intact;
+    }
+    CHECK(intact == 20);
+    server.send_signal(SIGTERM);
+    server.wait(2s);
+}

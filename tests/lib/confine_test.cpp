@@ -1,0 +1,143 @@
+// Tests of lib/confine: opens beneath a root refuse every way out, and files appear only when committed.
+#include "confine.hpp"
+
+#include "netlab_test.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+using namespace netlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_file(const fs::path& p, const std::string& content) {
+    std::ofstream(p, std::ios::binary) << content;
+}
+
+std::string read_fd(const Fd& fd) {
+    std::string s;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) s.append(buf, static_cast<std::size_t>(n));
+    return s;
+}
+
+struct Tree {
+    test::TempDir top;
+    fs::path root;
+    Tree() : root(fs::path(top.path()) / "root") {
+        fs::create_directories(root / "sub");
+        write_file(root / "a.txt", "hello");
+        write_file(root / "sub" / "b.txt", "inner");
+        write_file(fs::path(top.path()) / "secret", "outside");
+        fs::create_symlink("sub/b.txt", root / "inside-link");
+        fs::create_symlink("../secret", root / "escape-link");
+        fs::create_symlink(fs::path(top.path()) / "secret", root / "absolute-link");
+        fs::create_symlink("/dev/zero", root / "zero");
+        fs::create_symlink("/proc/self/root/etc/passwd", root / "magic");
+        ::mkfifo((root / "fifo").c_str(), 0644);
+    }
+};
+
+} // namespace
+
+TEST_CASE("paths are checked before any system call", "[confine]") {
+    CHECK(check_relative_path("a.txt") == Refusal::none);
+    CHECK(check_relative_path("sub/./b.txt") == Refusal::none);
+    CHECK(check_relative_path("..") == Refusal::outside_root);
+    CHECK(check_relative_path("sub/../../x") == Refusal::outside_root);
+    CHECK(check_relative_path("/etc/passwd") == Refusal::outside_root);
+    CHECK(check_relative_path("") == Refusal::not_found);
+    CHECK(check_relative_path("..foo") == Refusal::none); // a name, not the parent
+}
+
+TEST_CASE("open_beneath reads files inside and refuses every way out", "[confine]") {
+    Tree t;
+    Fd root = open_directory(t.root.string());
+    for (auto open : {open_beneath, open_beneath_walk}) {
+        auto a = open(root, "a.txt");
+        REQUIRE(a.ok());
+        CHECK(a.size == 5);
+        CHECK(read_fd(a.fd) == "hello");
+        CHECK(open(root, "sub/b.txt").ok());
+        CHECK(open(root, "missing").refusal == Refusal::not_found);
+        CHECK(open(root, "a.txt/x").refusal == Refusal::not_found);
+        CHECK(open(root, "../secret").refusal == Refusal::outside_root);
+        CHECK(open(root, t.root.string() + "/a.txt").refusal == Refusal::outside_root);
+        CHECK(open(root, "escape-link").refusal == Refusal::outside_root);
+        CHECK(open(root, "absolute-link").refusal == Refusal::outside_root);
+        CHECK(open(root, "zero").refusal == Refusal::outside_root);
+        CHECK(open(root, "magic").refusal == Refusal::outside_root);
+        CHECK(open(root, "sub").refusal == Refusal::is_directory);
+        CHECK(open(root, ".").refusal == Refusal::is_directory);
+        CHECK(open(root, "fifo").refusal == Refusal::not_regular); // and the open did not block
+    }
+    // A symlink that stays inside is followed by openat2, refused by the O_NOFOLLOW walk.
+    auto inside = open_beneath(root, "inside-link");
+    REQUIRE(inside.ok());
+    CHECK(read_fd(inside.fd) == "inner");
+    CHECK(open_beneath_walk(root, "inside-link").refusal == Refusal::outside_root);
+}
+
+TEST_CASE("a device node inside the root is refused", "[confine]") {
+    if (!test::running_as_root()) {
+        WARN("needs root: mknod");
+        return;
+    }
+    Tree t;
+    REQUIRE(::mknod((t.root / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);
+    Fd root = open_directory(t.root.string());
+    CHECK(open_beneath(root, "null").refusal == Refusal::not_regular);
+}
+
+TEST_CASE("open_parent_beneath finds the directory of a new file", "[confine]") {
+    Tree t;
+    Fd root = open_directory(t.root.string());
+    std::string name;
+    auto top = open_parent_beneath(root, "new.bin", &name);
+    REQUIRE(top.ok());
+    CHECK(name == "new.bin");
+    auto sub = open_parent_beneath(root, "sub/new.bin", &name);
+    REQUIRE(sub.ok());
+    CHECK(name == "new.bin");
+    CHECK(open_parent_beneath(root, "nodir/new.bin", &name).refusal == Refusal::not_found);
+    CHECK(open_parent_beneath(root, "../new.bin", &name).refusal == Refusal::outside_root);
+}
+
+TEST_CASE("an AtomicFile appears only when committed and never overwrites unless asked", "[confine]") {
+    Tree t;
+    Fd root = open_directory(t.root.string());
+    Refusal r = Refusal::none;
+    int err = 0;
+    {
+        auto f = AtomicFile::create(root, "up.bin", false, &r, &err);
+        REQUIRE(f);
+        f->write("data", 4);
+        CHECK_FALSE(fs::exists(t.root / "up.bin"));
+        CHECK(fs::exists(t.root / f->temporary_name()));
+    }
+    // Dropped without commit: nothing left, not even the temporary.
+    CHECK_FALSE(fs::exists(t.root / "up.bin"));
+    CHECK(std::distance(fs::directory_iterator(t.root), fs::directory_iterator()) == 8);
+
+    auto f = AtomicFile::create(root, "up.bin", false, &r, &err);
+    REQUIRE(f);
+    f->write("data", 4);
+    f->commit();
+    CHECK(fs::file_size(t.root / "up.bin") == 4);
+
+    CHECK_FALSE(AtomicFile::create(root, "up.bin", false, &r, &err));
+    CHECK(r == Refusal::exists);
+    CHECK_FALSE(AtomicFile::create(root, "sub", true, &r, &err));
+    CHECK(r == Refusal::is_directory);
+    auto again = AtomicFile::create(root, "up.bin", true, &r, &err);
+    REQUIRE(again);
+    again->write("xy", 2);
+    again->commit();
+    CHECK(fs::file_size(t.root / "up.bin") == 2);
+}
