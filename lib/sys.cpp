@@ -13,7 +13,8 @@ namespace netlab::sys {
 Fd socket(int family, int type, int protocol) {
     int fd = ::socket(family, type | SOCK_CLOEXEC, protocol);
     if (fd < 0) {
-        const char* kind = type == SOCK_STREAM ? "TCP" : type == SOCK_DGRAM ? "UDP" : "raw";
+        int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const char* kind = base == SOCK_STREAM ? "TCP" : base == SOCK_DGRAM ? "UDP" : "raw";
         throw Error("socket", std::string(family == AF_INET6 ? "IPv6 " : "IPv4 ") + kind, errno);
     }
     return Fd(fd);

@@ -13,7 +13,7 @@
 
 namespace netlab::sys {
 
-// A socket opened close-on-exec. family AF_INET or AF_INET6, type SOCK_DGRAM or SOCK_STREAM.
+// A socket opened close-on-exec. family AF_INET or AF_INET6, type SOCK_DGRAM or SOCK_STREAM (| NONBLOCK).
 Fd socket(int family, int type, int protocol = 0);
 void bind(const Fd& fd, const SocketAddress& addr);
 void connect(const Fd& fd, const SocketAddress& addr);
