@@ -30,8 +30,9 @@ constexpr Command commands[] = {
     {"ftp-serve", netlab::cmd::register_not_built, "serve files over TFTP (RFC 1350 and its options)"},
     {"mcast", netlab::cmd::register_not_built, "send or receive score records by UDP multicast"},
     {"pool-server", netlab::cmd::register_not_built, "time-stamp server with a pre-forked process pool"},
-    {"tcp-stamp-client", netlab::cmd::register_not_built, "read the time stamp; load-test a stamp server"},
-    {"tcp-stamp-server", netlab::cmd::register_not_built, "serve the current time over TCP"},
+    {"tcp-stamp-client", netlab::cmd::register_tcp_stamp_client,
+     "read the time stamp; load-test a stamp server"},
+    {"tcp-stamp-server", netlab::cmd::register_tcp_stamp_server, "serve the current time over TCP"},
     {"udp-recv", netlab::cmd::register_udp_recv, "receive score records over UDP and print them"},
     {"udp-send", netlab::cmd::register_udp_send, "send score records over UDP"},
 };

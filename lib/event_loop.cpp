@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <climits>
 #include <string>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace netlab {
 
@@ -46,6 +48,23 @@ std::span<const epoll_event> Epoll::wait(int timeout_ms) {
         throw Error("epoll_wait", "", errno);
     }
     return {events_.data(), static_cast<std::size_t>(n)};
+}
+
+Wakeup::Wakeup() {
+    int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) throw Error("eventfd", "", errno);
+    fd_.reset(fd);
+}
+
+void Wakeup::notify() noexcept {
+    std::uint64_t one = 1;
+    // Can only fail with EAGAIN when the counter is near 2^64: the loop is awake then anyway.
+    [[maybe_unused]] ssize_t n = ::write(fd_.get(), &one, sizeof one);
+}
+
+void Wakeup::drain() noexcept {
+    std::uint64_t count;
+    [[maybe_unused]] ssize_t n = ::read(fd_.get(), &count, sizeof count);
 }
 
 int timeout_ms_until(Clock::time_point deadline) {

@@ -35,6 +35,18 @@ private:
     std::vector<epoll_event> events_;
 };
 
+// An eventfd(2) that other threads write to wake the loop (e.g. "a worker finished").
+class Wakeup {
+public:
+    Wakeup();
+    const Fd& fd() const { return fd_; }
+    void notify() noexcept; // from any thread
+    void drain() noexcept;  // in the loop, once it is readable
+
+private:
+    Fd fd_;
+};
+
 // Milliseconds from now until `deadline`, rounded up, for a wait's timeout (0 when it has passed).
 int timeout_ms_until(Clock::time_point deadline);
 
