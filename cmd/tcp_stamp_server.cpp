@@ -177,7 +177,9 @@ private:
         if (!last_accept_warning_ || now - *last_accept_warning_ >= 10s) {
             std::string held =
                 held_warnings_ ? fmt::format(" ({} more since the last warning)", held_warnings_) : "";
-            spdlog::warn("{}{}{}", e.what(), exhausted ? ": pausing accepts for 100 ms" : "", held);
+            // Running out of descriptors is an error even under -q: the server is refusing work.
+            spdlog::log(exhausted ? spdlog::level::err : spdlog::level::warn, "{}{}{}", e.what(),
+                        exhausted ? ": pausing accepts for 100 ms" : "", held);
             last_accept_warning_ = now;
             held_warnings_ = 0;
         } else {
@@ -332,13 +334,14 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
     SocketAddress local = opt.bind.resolve(stamp::default_port, true);
     Fd listener = tcp::listen(local, opt.backlog, true);
     SocketAddress bound = sys::local_address(listener);
+    Server server(opt, global, std::move(listener));
     // Tests and scripts that ask for port 0 need to learn the port, so this line is never silenced.
+    // It comes once every descriptor the server keeps is open, so they can be counted from here on.
     if (local.port() == 0)
         fmt::print(stderr, "netlab tcp-stamp-server: listening on {}\n", bound.to_string());
     else
         spdlog::info("listening on {} ({} model, {} format)", bound.to_string(), model_name(opt.model),
                      stamp::format_name(opt.format));
-    Server server(opt, global, std::move(listener));
     return server.run();
 }
 
