@@ -30,17 +30,23 @@ void show_command(const std::vector<std::string>& argv) {
     say(line);
 }
 
+// Starts a server given `--port 0` and returns it with the port it printed on stderr.
+std::pair<ChildProcess, std::string> start_listening(const std::vector<std::string>& argv,
+                                                     const std::string& label) {
+    show_command(argv);
+    ChildProcess server = ChildProcess::spawn(argv);
+    auto line = server.read_stderr_line(3s);
+    auto colon = line ? line->rfind(':') : std::string::npos;
+    if (colon == std::string::npos) throw Error("start", argv[1], "it did not report its port");
+    say("  [" + label + "] " + line->substr(line->find("listening")));
+    return {std::move(server), line->substr(colon + 1)};
+}
+
 // Starts `netlab udp-recv --port 0` and returns it with the port it printed.
 std::pair<ChildProcess, std::string> start_receiver(const std::string& self, int records) {
-    std::vector<std::string> argv = {
-        self, "udp-recv", "--port", "0", "--count", std::to_string(records), "--timeout", "5", "--stats"};
-    show_command(argv);
-    ChildProcess receiver = ChildProcess::spawn(argv);
-    auto line = receiver.read_stderr_line(3s);
-    auto colon = line ? line->rfind(':') : std::string::npos;
-    if (colon == std::string::npos) throw Error("start", "udp-recv", "it did not report its port");
-    say("  [receiver] " + line->substr(line->find("listening")));
-    return {std::move(receiver), line->substr(colon + 1)};
+    return start_listening(
+        {self, "udp-recv", "--port", "0", "--count", std::to_string(records), "--timeout", "5", "--stats"},
+        "receiver");
 }
 
 void run_step(const std::vector<std::string>& argv, const std::string& label = "sender") {
@@ -61,13 +67,7 @@ std::pair<ChildProcess, std::string> start_stamp_server(const std::string& self,
                                                         std::vector<std::string> extra) {
     std::vector<std::string> argv = {self, "tcp-stamp-server", "--port", "0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    show_command(argv);
-    ChildProcess server = ChildProcess::spawn(argv);
-    auto line = server.read_stderr_line(3s);
-    auto colon = line ? line->rfind(':') : std::string::npos;
-    if (colon == std::string::npos) throw Error("start", "tcp-stamp-server", "it did not report its port");
-    say("  [server] " + line->substr(line->find("listening")));
-    return {std::move(server), line->substr(colon + 1)};
+    return start_listening(argv, "server");
 }
 
 void stop_stamp_server(ChildProcess& server) {
