@@ -96,6 +96,9 @@ int finish_stdout(const std::string& prefix, int code) {
 
 int run_command(const Command& command, int argc, char** argv) {
     std::string prefix = "netlab " + std::string(command.name);
+    if (command.register_fn == netlab::cmd::register_tcp_stamp_client)
+        if (auto code = netlab::cmd::tcp_stamp_client_fast_path(argc, argv, prefix))
+            return finish_stdout(prefix, *code);
     CLI::App app(std::string(command.summary), prefix);
     netlab::cmd::GlobalOptions global;
     app.set_help_flag("-h,--help", "Print this help and exit");

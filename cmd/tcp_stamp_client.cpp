@@ -66,7 +66,8 @@ int run_once(const Options& opt, const GlobalOptions& global, const SocketAddres
     if (!stamp.ok()) {
         // What the tutorial's client prints; the reason only with -v.
         fmt::print(stderr, "Bad format\n");
-        spdlog::info("{} bytes from {}: {}", length, server.to_string(), stamp::describe(stamp.error));
+        if (global.verbosity > 0) // never touch spdlog otherwise: the fast path has not set it up
+            spdlog::info("{} bytes from {}: {}", length, server.to_string(), stamp::describe(stamp.error));
         return 1;
     }
     if (global.json) {
@@ -137,7 +138,56 @@ int run_tcp_stamp_client(const Options& opt, const GlobalOptions& global) {
     return opt.load ? run_load(opt, global, server) : run_once(opt, global, server);
 }
 
+// The plain forms: no argument, "-p N" / "--port N" / "--port=N", one numeric "A.B.C.D[:PORT]".
+std::optional<SocketAddress> plain_destination(int argc, char** argv) {
+    SocketAddress server = SocketAddress::loopback(Family::v4, stamp::default_port);
+    bool have_port = false, have_endpoint = false;
+    auto port_of = [](std::string_view text) -> std::optional<std::uint16_t> {
+        if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string_view::npos)
+            return std::nullopt;
+        int port = std::stoi(std::string(text));
+        if (port < 1 || port > 65535) return std::nullopt; // port 0 and the like: CLI11 reports them
+        return static_cast<std::uint16_t>(port);
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::optional<std::uint16_t> port;
+        if ((arg == "-p" || arg == "--port") && i + 1 < argc)
+            port = port_of(argv[++i]);
+        else if (arg.substr(0, 7) == "--port=")
+            port = port_of(arg.substr(7));
+        else if (!arg.empty() && arg[0] != '-' && !have_endpoint &&
+                 arg.find_first_not_of("0123456789.:") == arg.npos)
+            try {
+                auto addr = SocketAddress::parse_numeric(arg, stamp::default_port);
+                if (!addr || addr->is_v6()) return std::nullopt;
+                if (have_port) addr->set_port(server.port());
+                server = *addr;
+                have_endpoint = true;
+                continue;
+            } catch (const UsageError&) {
+                return std::nullopt;
+            }
+        if (!port || have_port) return std::nullopt;
+        server.set_port(*port);
+        have_port = true;
+    }
+    return server;
+}
+
 } // namespace
+
+std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv, const std::string& prefix) {
+    std::optional<SocketAddress> server = plain_destination(argc, argv);
+    if (!server) return std::nullopt;
+    try {
+        return run_once(Options{}, GlobalOptions{}, *server);
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        fmt::print(stderr, "{}: {}\n", prefix, e.what());
+        return 1;
+    }
+}
 
 Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global) {
     auto opt = std::make_shared<Options>();

@@ -334,3 +334,21 @@ TEST_CASE("bad arguments of the stamp commands exit 2", "[tcp-stamp][integration
     CHECK(run_netlab({"tcp-stamp-client", "--timeout", "0"}).status == 2);
     CHECK(run_netlab({"tcp-stamp-client", "--format", "xml"}).status == 2);
 }
+
+TEST_CASE("the plain command lines of tcp-stamp-client mean what the full parser says",
+          "[tcp-stamp][integration]") {
+    // These take the fast path that skips CLI11; -v forces the full parser for the same request.
+    TutorialServer server(6, stamp_line(42));
+    std::string port = std::to_string(server.port());
+    for (std::vector<std::string> args : {std::vector<std::string>{"-p", port},
+                                          {"--port=" + port},
+                                          {"127.0.0.1:" + port},
+                                          {"127.0.0.1:1", "--port", port},
+                                          {"127.0.0.1", "-p", port},
+                                          {"-v", "-p", port}}) {
+        args.insert(args.begin(), "tcp-stamp-client");
+        RunResult r = run_netlab(args);
+        CHECK(r.status == 0);
+        CHECK(r.out == "42\n");
+    }
+}
