@@ -15,8 +15,10 @@
 #include "tcp.hpp"
 #include "time_stamp.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
+#include <exception>
 #include <fmt/format.h>
 #include <memory>
 #include <optional>
@@ -38,6 +40,7 @@ struct Options {
     Model model = Model::epoll;
     stamp::Format format = stamp::Format::unix_seconds;
     unsigned max_children = 256;
+    unsigned loops = 0; // epoll: event loops (threads) sharing the listener; 0 = one per CPU, at most 4
     bool stats = false;
 };
 
@@ -85,19 +88,27 @@ bool send_reply(const Fd& conn, const std::string& reply) {
 struct Shared {
     std::atomic<std::uint64_t> served{0};
     std::atomic<std::uint64_t> failed{0};
+    std::atomic<std::uint64_t> accept_errors{0};
     std::atomic<unsigned> live{0}; // connections being served by children or threads
     Wakeup worker_done;
+    Wakeup stop; // never drained: once notified, every loop sees it readable and stops
+    Clock::time_point start = Clock::now();
 };
 
-constexpr std::uint64_t tag_listener = 0, tag_signal = 1, tag_worker = 2;
+constexpr std::uint64_t tag_listener = 0, tag_signal = 1, tag_worker = 2, tag_stop = 3;
+// With several loops writing log lines to one pipe, each write must stay within PIPE_BUF (4096 bytes)
+// to be atomic, so that no line is cut by another loop's.
+constexpr std::size_t shared_output_capacity = 4000;
 // How long accepting pauses when descriptors or memory run out, instead of spinning on EMFILE.
 constexpr auto exhausted_pause = 100ms;
 
 class Server {
 public:
-    Server(const Options& opt, const GlobalOptions& global, Fd listener)
+    Server(const Options& opt, const GlobalOptions& global, Fd listener, std::shared_ptr<Shared> shared,
+           bool alone)
         : opt_(opt), global_(global), listener_(std::move(listener)), stamper_(opt.format),
-          out_(STDOUT_FILENO), log_clients_(!global.quiet), shared_(std::make_shared<Shared>()) {
+          out_(STDOUT_FILENO, "stdout", alone ? 1 << 16 : shared_output_capacity),
+          log_clients_(!global.quiet), shared_(std::move(shared)) {
         if (opt.model == Model::fork)
             signals_.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGCHLD});
         else
@@ -105,10 +116,10 @@ public:
         loop_.add(listener_.get(), EPOLLIN, tag_listener);
         loop_.add(signals_->fd().get(), EPOLLIN, tag_signal);
         if (opt.model == Model::threads) loop_.add(shared_->worker_done.fd().get(), EPOLLIN, tag_worker);
+        loop_.add(shared_->stop.fd().get(), EPOLLIN, tag_stop);
     }
 
-    int run() {
-        start_ = Clock::now();
+    void run() {
         while (!stopping_) {
             int timeout = paused_until_ ? timeout_ms_until(*paused_until_) : -1;
             auto ready = loop_.wait(out_.empty() ? timeout : 0);
@@ -121,14 +132,16 @@ public:
                 if (ev.data.u64 == tag_listener) accept_batch(batch_size);
                 if (ev.data.u64 == tag_signal) on_signals();
                 if (ev.data.u64 == tag_worker) shared_->worker_done.drain();
+                if (ev.data.u64 == tag_stop) stopping_ = true;
             }
             if (out_.is_terminal()) out_.flush();
             if (paused_until_ && Clock::now() >= *paused_until_) paused_until_.reset();
             update_gate();
         }
         finish();
-        return 0;
     }
+
+    Fd duplicate_listener() const { return sys::duplicate(listener_); }
 
 private:
     static constexpr int batch_size = 1024; // at most this many accepts before looking at signals again
@@ -170,7 +183,7 @@ private:
     }
 
     void on_accept_error(const Error& e) {
-        ++accept_errors_;
+        ++shared_->accept_errors;
         int err = e.error_number();
         bool exhausted = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM || err == EAGAIN;
         auto now = Clock::now();
@@ -275,6 +288,7 @@ private:
             } else if (!stopping_) {
                 spdlog::info("stopping on signal {}", strsignal(*signo));
                 stopping_ = true;
+                shared_->stop.notify(); // the other loops, if any
             }
         }
     }
@@ -295,21 +309,7 @@ private:
         }
         if (unsigned live = shared_->live.load())
             spdlog::warn("{} connections still in flight at exit", live);
-        if (opt_.stats) print_stats();
-    }
-
-    void print_stats() {
-        double seconds = seconds_between(start_, Clock::now());
-        std::uint64_t served = shared_->served, failed = shared_->failed;
-        if (global_.json) {
-            fmt::print(
-                "{{\"type\":\"stats\",\"model\":\"{}\",\"served\":{},\"failed\":{},\"accept_errors\":{},"
-                "\"seconds\":{:.6f}}}\n",
-                model_name(opt_.model), served, failed, accept_errors_, seconds);
-        } else {
-            fmt::print(stderr, "served {} connections, {} failed, {} accept errors in {:.3f} s ({} model)\n",
-                       served, failed, accept_errors_, seconds, model_name(opt_.model));
-        }
+        out_.flush();
     }
 
     const Options& opt_;
@@ -326,15 +326,51 @@ private:
     std::optional<Clock::time_point> paused_until_;
     std::optional<Clock::time_point> last_accept_warning_;
     std::uint64_t held_warnings_ = 0;
-    std::uint64_t accept_errors_ = 0;
-    Clock::time_point start_;
 };
+
+void print_stats(const Shared& shared, const Options& opt, const GlobalOptions& global) {
+    double seconds = seconds_between(shared.start, Clock::now());
+    std::uint64_t served = shared.served, failed = shared.failed, accept_errors = shared.accept_errors;
+    if (global.json) {
+        fmt::print("{{\"type\":\"stats\",\"model\":\"{}\",\"served\":{},\"failed\":{},\"accept_errors\":{},"
+                   "\"seconds\":{:.6f}}}\n",
+                   model_name(opt.model), served, failed, accept_errors, seconds);
+    } else {
+        fmt::print(stderr, "served {} connections, {} failed, {} accept errors in {:.3f} s ({} model)\n",
+                   served, failed, accept_errors, seconds, model_name(opt.model));
+    }
+}
+
+unsigned loop_count(const Options& opt) {
+    if (opt.model != Model::epoll) return 1;
+    if (opt.loops > 0) return opt.loops;
+    return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
 
 int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
     SocketAddress local = opt.bind.resolve(stamp::default_port, true);
     Fd listener = tcp::listen(local, opt.backlog, true);
     SocketAddress bound = sys::local_address(listener);
-    Server server(opt, global, std::move(listener));
+    auto shared = std::make_shared<Shared>();
+    unsigned loops = loop_count(opt);
+    // The epoll model runs one loop per CPU, all accepting from the same listener (each loop holds a
+    // duplicate descriptor of it): the kernel's work per connection, most of the cost, spreads over
+    // the cores. The signals are blocked before any loop thread starts, so only the signalfd sees them.
+    Server server(opt, global, std::move(listener), shared, loops == 1);
+    std::vector<std::unique_ptr<Server>> others;
+    for (unsigned i = 1; i < loops; ++i)
+        others.push_back(std::make_unique<Server>(opt, global, server.duplicate_listener(), shared, false));
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> failures(others.size());
+    for (std::size_t i = 0; i < others.size(); ++i)
+        threads.emplace_back([&, i] {
+            try {
+                others[i]->run();
+            } catch (...) {
+                failures[i] = std::current_exception();
+                shared->stop.notify();
+            }
+        });
     // Tests and scripts that ask for port 0 need to learn the port, so this line is never silenced.
     // It comes once every descriptor the server keeps is open, so they can be counted from here on.
     if (local.port() == 0)
@@ -342,7 +378,19 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
     else
         spdlog::info("listening on {} ({} model, {} format)", bound.to_string(), model_name(opt.model),
                      stamp::format_name(opt.format));
-    return server.run();
+    std::exception_ptr failure;
+    try {
+        server.run();
+    } catch (...) {
+        failure = std::current_exception();
+        shared->stop.notify();
+    }
+    for (auto& t : threads) t.join();
+    for (auto& f : failures)
+        if (!failure) failure = f;
+    if (failure) std::rethrow_exception(failure);
+    if (opt.stats) print_stats(*shared, opt, global);
+    return 0;
 }
 
 } // namespace
@@ -369,6 +417,10 @@ Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global) {
                    "fork and threads: at most this many connections served at once; more wait in the queue")
         ->check(CLI::Range(1u, 65536u))
         ->capture_default_str();
+    app.add_option("--loops", opt->loops,
+                   "epoll: event loops sharing the listener (default: one per CPU, at most 4)")
+        ->check(CLI::Range(1u, 64u))
+        ->type_name("N");
     app.add_flag("-s,--stats", opt->stats, "Print connections served and errors at exit");
     return [opt, &global] { return run_tcp_stamp_server(*opt, global); };
 }

@@ -58,6 +58,12 @@ void set_nonblocking(const Fd& fd, bool on) {
         throw Error("fcntl", "O_NONBLOCK", errno);
 }
 
+Fd duplicate(const Fd& fd) {
+    int copy = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) throw Error("dup", "descriptor " + std::to_string(fd.get()), errno);
+    return Fd(copy);
+}
+
 std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocking) {
     SocketAddress scratch;
     SocketAddress& out = peer ? *peer : scratch;

@@ -354,3 +354,24 @@ TEST_CASE("the plain command lines of tcp-stamp-client mean what the full parser
         CHECK(r.out == "42\n");
     }
 }
+
+TEST_CASE("several epoll loops share the listener and never cut each other's log lines",
+          "[tcp-stamp][integration]") {
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "--loops", "3", "--stats"});
+    std::uint16_t port = wait_for_listening_port(server);
+    RunResult load =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-c", "1000", "-C", "8", "--json"});
+    CHECK_THAT(load.out, Catch::Contains("\"ok\":1000,\"failed\":0"));
+    server.send_signal(SIGTERM); // reaches one loop; it stops the others
+    CHECK(server.wait(5s) == 0);
+    std::string out = server.read_all_stdout(2s);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 1000);
+    for (std::size_t pos = 0; pos < out.size();) {
+        auto nl = out.find('\n', pos);
+        std::string line = out.substr(pos, nl - pos);
+        if (line.rfind("client 127.0.0.1 ", 0) != 0) FAIL("cut or mixed log line: " << line);
+        pos = nl + 1;
+    }
+    CHECK_THAT(server.read_all_stderr(2s), Catch::Contains("served 1000 connections, 0 failed"));
+    CHECK(run_netlab({"tcp-stamp-server", "--loops", "0"}).status == 2);
+}
