@@ -33,9 +33,10 @@ start() {
 }
 start ref "$tmp/ref_epoll_stamp" 0
 start epoll "$netlab" tcp-stamp-server --port 0 -q --model epoll
+start epoll1 "$netlab" tcp-stamp-server --port 0 -q --model epoll --loops 1
 start fork "$netlab" tcp-stamp-server --port 0 -q --model fork
 start threads "$netlab" tcp-stamp-server --port 0 -q --model threads
-servers=(ref epoll fork threads)
+servers=(ref epoll epoll1 fork threads)
 
 field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -60,7 +61,12 @@ fork_rate=$(field connections_per_second <"$tmp/fork.json" | median)
 for s in "${servers[@]}"; do
     rate=$(field connections_per_second <"$tmp/$s.json" | median)
     row() { grep -o "\"$1\":[0-9.]*" "$tmp/$s.json" | cut -d: -f2 | median; }
-    name=$([ "$s" = ref ] && echo "C epoll reference" || echo "netlab --model $s")
+    case $s in
+    ref) name="C epoll reference" ;;
+    epoll) name="netlab (default: epoll)" ;;
+    epoll1) name="netlab epoll --loops 1" ;;
+    *) name="netlab --model $s" ;;
+    esac
     printf '%-26s %10.0f %7.2fx %9s %9s %9s %9s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
         "$(row p50)" "$(row p90)" "$(row p99)" "$(row max)" "$(row failed)"
 done
