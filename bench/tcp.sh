@@ -33,10 +33,10 @@ start() {
 }
 start ref "$tmp/ref_epoll_stamp" 0
 start epoll "$netlab" tcp-stamp-server --port 0 -q --model epoll
-start epoll1 "$netlab" tcp-stamp-server --port 0 -q --model epoll --loops 1
+start epoll2 "$netlab" tcp-stamp-server --port 0 -q --model epoll --loops 2
 start fork "$netlab" tcp-stamp-server --port 0 -q --model fork
 start threads "$netlab" tcp-stamp-server --port 0 -q --model threads
-servers=(ref epoll epoll1 fork threads)
+servers=(ref epoll epoll2 fork threads)
 
 field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -64,7 +64,7 @@ for s in "${servers[@]}"; do
     case $s in
     ref) name="C epoll reference" ;;
     epoll) name="netlab (default: epoll)" ;;
-    epoll1) name="netlab epoll --loops 1" ;;
+    epoll2) name="netlab epoll --loops 2" ;;
     *) name="netlab --model $s" ;;
     esac
     printf '%-26s %10.0f %7.2fx %9s %9s %9s %9s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
