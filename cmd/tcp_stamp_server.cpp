@@ -356,9 +356,9 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
     SocketAddress bound = sys::local_address(listener);
     auto shared = std::make_shared<Shared>();
     unsigned loops = loop_count(opt);
-    // The epoll model runs one loop per CPU, all accepting from the same listener (each loop holds a
-    // duplicate descriptor of it): the kernel's work per connection, most of the cost, spreads over
-    // the cores. The signals are blocked before any loop thread starts, so only the signalfd sees them.
+    // With --loops N the epoll model runs N loops, all accepting from the same listener (each holds a
+    // duplicate descriptor of it), so the kernel's work per connection, most of the cost, can spread
+    // over the cores. The signals are blocked before any loop thread starts: only signalfds see them.
     Server server(opt, global, std::move(listener), shared, loops == 1);
     std::vector<std::unique_ptr<Server>> others;
     for (unsigned i = 1; i < loops; ++i)
