@@ -20,6 +20,9 @@ struct Command {
     std::string_view name;
     RegisterFn register_fn;
     std::string_view summary;
+    // Optional: handles the simplest command lines before CLI11 and spdlog are set up (nullopt: not
+    // handled), for commands that run thousands of times in shell loops.
+    netlab::cmd::FastPathFn fast_path = nullptr;
 };
 
 // Alphabetical; `netlab --help`, `--list` and `--install` walk it.
@@ -30,8 +33,9 @@ constexpr Command commands[] = {
     {"ftp-serve", netlab::cmd::register_ftp_serve, "serve files over TFTP (RFC 1350 and its options)"},
     {"mcast", netlab::cmd::register_not_built, "send or receive score records by UDP multicast"},
     {"pool-server", netlab::cmd::register_not_built, "time-stamp server with a pre-forked process pool"},
-    {"tcp-stamp-client", netlab::cmd::register_not_built, "read the time stamp; load-test a stamp server"},
-    {"tcp-stamp-server", netlab::cmd::register_not_built, "serve the current time over TCP"},
+    {"tcp-stamp-client", netlab::cmd::register_tcp_stamp_client,
+     "read the time stamp; load-test a stamp server", netlab::cmd::tcp_stamp_client_fast_path},
+    {"tcp-stamp-server", netlab::cmd::register_tcp_stamp_server, "serve the current time over TCP"},
     {"udp-recv", netlab::cmd::register_udp_recv, "receive score records over UDP and print them"},
     {"udp-send", netlab::cmd::register_udp_send, "send score records over UDP"},
 };
@@ -95,6 +99,8 @@ int finish_stdout(const std::string& prefix, int code) {
 
 int run_command(const Command& command, int argc, char** argv) {
     std::string prefix = "netlab " + std::string(command.name);
+    if (command.fast_path)
+        if (auto code = command.fast_path(argc, argv, prefix)) return finish_stdout(prefix, *code);
     CLI::App app(std::string(command.summary), prefix);
     netlab::cmd::GlobalOptions global;
     app.set_help_flag("-h,--help", "Print this help and exit");

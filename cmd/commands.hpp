@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace netlab::cmd {
 
@@ -18,12 +20,19 @@ struct GlobalOptions {
 // Runs the parsed command; returns the exit code (errors are thrown as netlab::Error or UsageError).
 using Runner = std::function<int()>;
 using RegisterFn = Runner (*)(CLI::App& app, const GlobalOptions& global);
+using FastPathFn = std::optional<int> (*)(int argc, char** argv, const std::string& prefix);
 
 Runner register_demo(CLI::App& app, const GlobalOptions& global);
 Runner register_ftp_get(CLI::App& app, const GlobalOptions& global);
 Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global);
+Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global);
+Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_recv(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_send(CLI::App& app, const GlobalOptions& global);
+// tcp-stamp-client without options beyond a port or a numeric IPv4 endpoint, run before CLI11 and
+// spdlog are set up: one run in a shell loop costs little more than a C program's. nullopt: any other
+// command line, which goes through the normal parser.
+std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv, const std::string& prefix);
 // For subcommands whose issue has not landed yet: says so and exits 1.
 Runner register_not_built(CLI::App& app, const GlobalOptions& global);
 

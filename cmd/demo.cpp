@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "process.hpp"
 
+#include <csignal>
 #include <fmt/format.h>
 
 namespace netlab::cmd {
@@ -29,20 +30,26 @@ void show_command(const std::vector<std::string>& argv) {
     say(line);
 }
 
-// Starts `netlab udp-recv --port 0` and returns it with the port it printed.
-std::pair<ChildProcess, std::string> start_receiver(const std::string& self, int records) {
-    std::vector<std::string> argv = {
-        self, "udp-recv", "--port", "0", "--count", std::to_string(records), "--timeout", "5", "--stats"};
+// Starts a server given `--port 0` and returns it with the port it printed on stderr.
+std::pair<ChildProcess, std::string> start_listening(const std::vector<std::string>& argv,
+                                                     const std::string& label) {
     show_command(argv);
-    ChildProcess receiver = ChildProcess::spawn(argv);
-    auto line = receiver.read_stderr_line(3s);
+    ChildProcess server = ChildProcess::spawn(argv);
+    auto line = server.read_stderr_line(3s);
     auto colon = line ? line->rfind(':') : std::string::npos;
-    if (colon == std::string::npos) throw Error("start", "udp-recv", "it did not report its port");
-    say("  [receiver] " + line->substr(line->find("listening")));
-    return {std::move(receiver), line->substr(colon + 1)};
+    if (colon == std::string::npos) throw Error("start", argv[1], "it did not report its port");
+    say("  [" + label + "] " + line->substr(line->find("listening")));
+    return {std::move(server), line->substr(colon + 1)};
 }
 
-void run_step(const std::vector<std::string>& argv) {
+// Starts `netlab udp-recv --port 0` and returns it with the port it printed.
+std::pair<ChildProcess, std::string> start_receiver(const std::string& self, int records) {
+    return start_listening(
+        {self, "udp-recv", "--port", "0", "--count", std::to_string(records), "--timeout", "5", "--stats"},
+        "receiver");
+}
+
+void run_step(const std::vector<std::string>& argv, const std::string& label = "sender") {
     show_command(argv);
     ChildProcess sender = ChildProcess::spawn(argv, true, false);
     std::string output = sender.read_all_stdout(3s);
@@ -50,9 +57,42 @@ void run_step(const std::vector<std::string>& argv) {
     if (!status || *status != 0) throw Error("run", argv[1], "the demo step failed");
     for (std::size_t pos = 0; pos < output.size();) {
         auto nl = output.find('\n', pos);
-        say("  [sender] " + output.substr(pos, nl - pos));
+        say("  [" + label + "] " + output.substr(pos, nl - pos));
         pos = nl == std::string::npos ? output.size() : nl + 1;
     }
+}
+
+// Starts `netlab tcp-stamp-server --port 0 extra...` and returns it with the port it printed.
+std::pair<ChildProcess, std::string> start_stamp_server(const std::string& self,
+                                                        std::vector<std::string> extra) {
+    std::vector<std::string> argv = {self, "tcp-stamp-server", "--port", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return start_listening(argv, "server");
+}
+
+void stop_stamp_server(ChildProcess& server) {
+    server.send_signal(SIGTERM);
+    auto status = server.wait(5s);
+    while (auto line = server.read_stderr_line(1s)) say("  [server] " + *line);
+    if (!status || *status != 0) throw Error("run", "tcp-stamp-server", "the server did not stop cleanly");
+}
+
+// The TCP part: the tutorial's exchange (connect, read "%lld\n", close), then a 1-second load burst.
+void run_tcp_demo(const std::string& self) {
+    say("");
+    say("== TCP: the time-stamp server answers each connection with the time and closes it ==");
+    {
+        auto [server, port] = start_stamp_server(self, {});
+        run_step({self, "tcp-stamp-client", "127.0.0.1:" + port, "--human"}, "client");
+        if (auto line = server.read_stdout_line(3s)) say("  [server] " + *line);
+        stop_stamp_server(server);
+    }
+    say("A 1-second load burst, 8 connections in flight (-q: a log line per connection would be the "
+        "bottleneck):");
+    auto [server, port] = start_stamp_server(self, {"-q", "--stats"});
+    run_step({self, "tcp-stamp-client", "127.0.0.1:" + port, "--duration", "1", "--concurrency", "8"},
+             "load");
+    stop_stamp_server(server);
 }
 
 int run_demo(const Options& opt) {
@@ -80,6 +120,7 @@ int run_demo(const Options& opt) {
     if (auto stats = receiver.read_stderr_line(1s)) say("  [receiver] " + *stats);
     if (!status || *status != 0) throw Error("run", "udp-recv", "the receiver did not finish cleanly");
     say("The hexdump shows the numbers in network byte order (big-endian): the receiver must ntohl() them.");
+    run_tcp_demo(self);
     return 0;
 }
 

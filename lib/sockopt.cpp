@@ -74,4 +74,10 @@ int socket_error(const Fd& fd) {
     return get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR");
 }
 
+void linger(const Fd& fd, bool on, int seconds) {
+    ::linger value{on ? 1 : 0, seconds};
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &value, sizeof value) < 0)
+        throw Error("setsockopt", "SO_LINGER", errno);
+}
+
 } // namespace netlab::sockopt

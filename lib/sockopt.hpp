@@ -25,4 +25,7 @@ void send_timeout(const Fd& fd, std::chrono::milliseconds timeout);
 
 int socket_error(const Fd& fd); // SO_ERROR, cleared by reading
 
+// SO_LINGER: with on and 0 seconds, close(2) drops the connection with a RST instead of a FIN.
+void linger(const Fd& fd, bool on, int seconds);
+
 } // namespace netlab::sockopt

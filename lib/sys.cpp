@@ -13,7 +13,8 @@ namespace netlab::sys {
 Fd socket(int family, int type, int protocol) {
     int fd = ::socket(family, type | SOCK_CLOEXEC, protocol);
     if (fd < 0) {
-        const char* kind = type == SOCK_STREAM ? "TCP" : type == SOCK_DGRAM ? "UDP" : "raw";
+        int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const char* kind = base == SOCK_STREAM ? "TCP" : base == SOCK_DGRAM ? "UDP" : "raw";
         throw Error("socket", std::string(family == AF_INET6 ? "IPv6 " : "IPv4 ") + kind, errno);
     }
     return Fd(fd);
@@ -55,6 +56,12 @@ void set_nonblocking(const Fd& fd, bool on) {
     int flags = ::fcntl(fd.get(), F_GETFL);
     if (flags < 0 || ::fcntl(fd.get(), F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0)
         throw Error("fcntl", "O_NONBLOCK", errno);
+}
+
+Fd duplicate(const Fd& fd) {
+    int copy = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) throw Error("dup", "descriptor " + std::to_string(fd.get()), errno);
+    return Fd(copy);
 }
 
 std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocking) {

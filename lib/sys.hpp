@@ -13,7 +13,7 @@
 
 namespace netlab::sys {
 
-// A socket opened close-on-exec. family AF_INET or AF_INET6, type SOCK_DGRAM or SOCK_STREAM.
+// A socket opened close-on-exec. family AF_INET or AF_INET6, type SOCK_DGRAM or SOCK_STREAM (| NONBLOCK).
 Fd socket(int family, int type, int protocol = 0);
 void bind(const Fd& fd, const SocketAddress& addr);
 void connect(const Fd& fd, const SocketAddress& addr);
@@ -21,6 +21,8 @@ void listen(const Fd& fd, int backlog, const SocketAddress& addr);
 // getsockname: the address the kernel chose, e.g. the port after binding port 0.
 SocketAddress local_address(const Fd& fd);
 void set_nonblocking(const Fd& fd, bool on = true);
+// A second descriptor for the same open file or socket (fcntl F_DUPFD_CLOEXEC).
+Fd duplicate(const Fd& fd);
 
 // Accepts one connection (close-on-exec, plus SOCK_NONBLOCK if asked); nullopt when none is waiting
 // (EAGAIN) or the peer already left (ECONNABORTED). Throws on other errors, including EMFILE.

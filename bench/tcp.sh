@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Bench of tcp-stamp-server's models against a minimal C epoll server (bench/ref_epoll_stamp.c), all
+# under netlab's load generator in one run, rounds interleaved; then the wall time of 1,000 runs of
+# `netlab tcp-stamp-client` against 1,000 runs of the tutorial's C client (bench/ref_stamp_client.c).
+# Usage: bench/tcp.sh [BUILD_DIR]   env: COUNT (10000), CONCURRENCY (16), ROUNDS (4), RUNS (1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+netlab=$(realpath "${1:-build}/app/netlab")
+count=${COUNT:-10000} concurrency=${CONCURRENCY:-16} rounds=${ROUNDS:-4} runs=${RUNS:-1000}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cc -O2 -o "$tmp/ref_epoll_stamp" bench/ref_epoll_stamp.c
+cc -O2 -o "$tmp/ref_stamp_client" bench/ref_stamp_client.c
+
+# start NAME CMD...: runs a server on port 0 and records its port in $tmp/NAME.port.
+start() {
+    local name=$1
+    shift
+    "$@" 2>"$tmp/$name.err" >/dev/null &
+    pids+=($!)
+    for _ in $(seq 100); do
+        grep -q "listening on" "$tmp/$name.err" 2>/dev/null && break
+        sleep 0.05
+    done
+    grep -o '[0-9]*$' "$tmp/$name.err" | head -1 >"$tmp/$name.port"
+}
+start ref "$tmp/ref_epoll_stamp" 0
+start epoll "$netlab" tcp-stamp-server --port 0 -q --model epoll
+start epoll2 "$netlab" tcp-stamp-server --port 0 -q --model epoll --loops 2
+start fork "$netlab" tcp-stamp-server --port 0 -q --model fork
+start threads "$netlab" tcp-stamp-server --port 0 -q --model threads
+servers=(ref epoll epoll2 fork threads)
+
+field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# TIME_WAIT entries pile up over the run and slow every later connection a little, so each round
+# starts with a different server: no server is always first or always last.
+for r in $(seq "$rounds"); do
+    n=${#servers[@]}
+    for i in $(seq 0 $((n - 1))); do
+        s=${servers[$(((i + r) % n))]}
+        "$netlab" tcp-stamp-client --port "$(cat "$tmp/$s.port")" --count "$count" --concurrency "$concurrency" \
+            --json >>"$tmp/$s.json" || true
+    done
+done
+
+echo "== connections/s under the load generator: $count connections, $concurrency in flight, median of $rounds rounds, order rotated"
+echo "   (2 cores shared by client and server, and by other engineers' builds: expect noise)"
+printf '%-26s %10s %8s %9s %9s %9s %9s %7s\n' server conn/s vs_ref p50_ms p90_ms p99_ms max_ms failed
+ref_rate=$(field connections_per_second <"$tmp/ref.json" | median)
+epoll_rate=$(field connections_per_second <"$tmp/epoll.json" | median)
+fork_rate=$(field connections_per_second <"$tmp/fork.json" | median)
+for s in "${servers[@]}"; do
+    rate=$(field connections_per_second <"$tmp/$s.json" | median)
+    row() { grep -o "\"$1\":[0-9.]*" "$tmp/$s.json" | cut -d: -f2 | median; }
+    case $s in
+    ref) name="C epoll reference" ;;
+    epoll) name="netlab (default: epoll)" ;;
+    epoll2) name="netlab epoll --loops 2" ;;
+    *) name="netlab --model $s" ;;
+    esac
+    printf '%-26s %10.0f %7.2fx %9s %9s %9s %9s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
+        "$(row p50)" "$(row p90)" "$(row p99)" "$(row max)" "$(row failed)"
+done
+printf 'default (epoll) vs fork: %.2fx\n\n' "$(echo "$epoll_rate / $fork_rate" | bc -l)"
+
+port=$(cat "$tmp/epoll.port")
+half=$((runs / 2))
+loop() {
+    local start end
+    start=$(date +%s.%N)
+    for _ in $(seq "$half"); do "$@" >/dev/null; done
+    end=$(date +%s.%N)
+    echo "($end - $start) * 1000 / $half" | bc -l
+}
+echo "== one client run: a shell loop of $runs runs each against netlab --model epoll, interleaved halves"
+c1=$(loop "$tmp/ref_stamp_client" "$port")
+n1=$(loop "$netlab" tcp-stamp-client --port "$port")
+c2=$(loop "$tmp/ref_stamp_client" "$port")
+n2=$(loop "$netlab" tcp-stamp-client --port "$port")
+c=$(echo "($c1 + $c2) / 2" | bc -l)
+n=$(echo "($n1 + $n2) / 2" | bc -l)
+printf '%-34s %10s %8s\n' client ms/run vs_C
+printf '%-34s %10.3f %7.2fx\n' "C client (connect, fscanf, print)" "$c" 1
+printf '%-34s %10.3f %7.2fx\n' "netlab tcp-stamp-client" "$n" "$(echo "$n / $c" | bc -l)"

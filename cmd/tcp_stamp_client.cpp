@@ -1,0 +1,221 @@
+// tcp-stamp-client: the tutorial's TCP time-stamp client (connect, read the reply to the end, print
+// "%lld\n"), and a load generator for stamp servers (lib/load_generator.hpp). RFC 868, RFC 867.
+// One run is meant for `while true; do netlab tcp-stamp-client; done`: it does nothing it does not need.
+#include "commands.hpp"
+#include "endpoint_options.hpp"
+#include "stamp_options.hpp"
+
+#include "error.hpp"
+#include "load_generator.hpp"
+#include "signals.hpp"
+#include "sockopt.hpp"
+#include "sys.hpp"
+#include "tcp.hpp"
+#include "time_stamp.hpp"
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <optional>
+#include <spdlog/spdlog.h>
+
+namespace netlab::cmd {
+
+namespace {
+
+struct Options {
+    EndpointOptions to;
+    stamp::Format format = stamp::Format::unix_seconds;
+    bool human = false;
+    double timeout = 5;
+    // Load mode, when any of these is given.
+    std::optional<std::uint64_t> count; // default 1000, or no limit with --duration
+    unsigned concurrency = 1;
+    double duration = 0;
+    bool load = false;
+};
+
+std::chrono::milliseconds timeout_of(const Options& opt) {
+    return std::chrono::milliseconds(static_cast<long long>(opt.timeout * 1000 + 0.5));
+}
+
+// Everything the server sends until it closes; a reply longer than any stamp is cut at 65 bytes.
+std::size_t read_reply(const Fd& sock, const SocketAddress& server, std::uint8_t* buf, std::size_t size,
+                       double timeout) {
+    std::size_t length = 0;
+    while (length < size) {
+        tcp::IoResult r = tcp::receive(sock, buf + length, size - length);
+        if (r.ok() && r.bytes == 0) break;
+        if (!r.ok()) {
+            if (r.error == EAGAIN)
+                throw Error("read", server.to_string(), fmt::format("timed out after {:g} s", timeout));
+            throw Error("read", server.to_string(), r.error);
+        }
+        length += r.bytes;
+    }
+    return length;
+}
+
+int run_once(const Options& opt, const GlobalOptions& global, const SocketAddress& server) {
+    Fd sock = sys::socket(server.family(), SOCK_STREAM);
+    tcp::connect(sock, server, timeout_of(opt));
+    sockopt::receive_timeout(sock, timeout_of(opt));
+    std::uint8_t buf[65];
+    std::size_t length = read_reply(sock, server, buf, sizeof buf, opt.timeout);
+    sock.reset();
+    stamp::Parsed stamp = stamp::parse(opt.format, {buf, length});
+    if (!stamp.ok()) {
+        // What the tutorial's client prints; the reason only with -v.
+        fmt::print(stderr, "Bad format\n");
+        if (global.verbosity > 0) // never touch spdlog otherwise: the fast path has not set it up
+            spdlog::info("{} bytes from {}: {}", length, server.to_string(), stamp::describe(stamp.error));
+        return 1;
+    }
+    if (global.json) {
+        fmt::print("{{\"type\":\"stamp\",\"server\":\"{}\",\"seconds\":{},\"utc\":\"{}\"}}\n",
+                   server.to_string(), stamp.seconds, stamp::iso8601(stamp.seconds, false));
+    } else if (opt.human) {
+        fmt::print("{} {}\n", stamp.seconds, stamp::iso8601(stamp.seconds, true));
+    } else {
+        fmt::print("{}\n", stamp.seconds);
+    }
+    return 0;
+}
+
+void print_report(const load::Report& r, const Options& opt, const SocketAddress& server,
+                  const GlobalOptions& global) {
+    const auto& l = r.latency;
+    if (global.json) {
+        std::string errors;
+        for (std::size_t k = 0; k < load::error_kind_count; ++k)
+            errors += fmt::format("{}\"{}\":{}", k ? "," : "",
+                                  load::error_kind_name(static_cast<load::ErrorKind>(k)), r.errors[k]);
+        fmt::print(
+            "{{\"type\":\"load\",\"server\":\"{}\",\"format\":\"{}\",\"concurrency\":{},\"started\":{},"
+            "\"ok\":{},\"failed\":{},\"seconds\":{:.6f},\"connections_per_second\":{:.1f},"
+            "\"latency_ms\":{{\"min\":{:.3f},\"mean\":{:.3f},\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},"
+            "\"max\":{:.3f}}},\"errors\":{{{}}}}}\n",
+            server.to_string(), stamp::format_name(opt.format), opt.concurrency, r.started, r.succeeded,
+            r.failed(), r.seconds, r.rate(), l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3, l.p99 * 1e3,
+            l.max * 1e3, errors);
+        return;
+    }
+    if (global.quiet) return;
+    fmt::print("{} connections to {}, {} at a time: {} ok, {} failed in {:.3f} s\n", r.started,
+               server.to_string(), opt.concurrency, r.succeeded, r.failed(), r.seconds);
+    fmt::print("  {:.0f} connections/s\n", r.rate());
+    fmt::print("  latency ms: min {:.3f}  mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  max {:.3f}\n",
+               l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3, l.p99 * 1e3, l.max * 1e3);
+    fmt::print("  errors: refused {}  reset {}  timeout {}  bad format {}  other {}\n",
+               r.errors_of(load::ErrorKind::refused), r.errors_of(load::ErrorKind::reset),
+               r.errors_of(load::ErrorKind::timeout), r.errors_of(load::ErrorKind::bad_reply),
+               r.errors_of(load::ErrorKind::other));
+    if (!r.first_other_error.empty()) fmt::print("  first other error: {}\n", r.first_other_error);
+}
+
+int run_load(const Options& opt, const GlobalOptions& global, const SocketAddress& server) {
+    std::uint64_t count = opt.count ? *opt.count : opt.duration > 0 ? 0 : 1000;
+    if (count == 0 && opt.duration <= 0)
+        throw UsageError("--count 0 needs --duration: nothing else would end the run");
+    SignalFd signals{SIGINT, SIGTERM}; // Ctrl-C ends the run early and still prints the report
+    load::Options lo;
+    lo.target = server;
+    lo.count = count;
+    lo.concurrency = opt.concurrency;
+    lo.duration = std::chrono::duration<double>(opt.duration);
+    lo.timeout = timeout_of(opt);
+    lo.stop_fd = signals.fd().get();
+    stamp::Format format = opt.format;
+    lo.check_reply = [format](std::span<const std::uint8_t> reply) {
+        return stamp::parse(format, reply).ok();
+    };
+    load::Report report = load::run(lo);
+    print_report(report, opt, server, global);
+    return report.failed() == 0 && report.succeeded > 0 ? 0 : 1;
+}
+
+int run_tcp_stamp_client(const Options& opt, const GlobalOptions& global) {
+    SocketAddress server = opt.to.resolve(stamp::default_port, false);
+    return opt.load ? run_load(opt, global, server) : run_once(opt, global, server);
+}
+
+// The plain forms: no argument, "-p N" / "--port N" / "--port=N", one numeric "A.B.C.D[:PORT]".
+std::optional<SocketAddress> plain_destination(int argc, char** argv) {
+    SocketAddress server = SocketAddress::loopback(Family::v4, stamp::default_port);
+    bool have_port = false, have_endpoint = false;
+    auto port_of = [](std::string_view text) -> std::optional<std::uint16_t> {
+        if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string_view::npos)
+            return std::nullopt;
+        int port = std::stoi(std::string(text));
+        if (port < 1 || port > 65535) return std::nullopt; // port 0 and the like: CLI11 reports them
+        return static_cast<std::uint16_t>(port);
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::optional<std::uint16_t> port;
+        if ((arg == "-p" || arg == "--port") && i + 1 < argc)
+            port = port_of(argv[++i]);
+        else if (arg.substr(0, 7) == "--port=")
+            port = port_of(arg.substr(7));
+        else if (!arg.empty() && arg[0] != '-' && !have_endpoint &&
+                 arg.find_first_not_of("0123456789.:") == arg.npos)
+            try {
+                auto addr = SocketAddress::parse_numeric(arg, stamp::default_port);
+                if (!addr || addr->is_v6()) return std::nullopt;
+                if (have_port) addr->set_port(server.port());
+                server = *addr;
+                have_endpoint = true;
+                continue;
+            } catch (const UsageError&) {
+                return std::nullopt;
+            }
+        if (!port || have_port) return std::nullopt;
+        server.set_port(*port);
+        have_port = true;
+    }
+    return server;
+}
+
+} // namespace
+
+std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv, const std::string& prefix) {
+    std::optional<SocketAddress> server = plain_destination(argc, argv);
+    if (!server) return std::nullopt;
+    try {
+        return run_once(Options{}, GlobalOptions{}, *server);
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        fmt::print(stderr, "{}: {}\n", prefix, e.what());
+        return 1;
+    }
+}
+
+Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global) {
+    auto opt = std::make_shared<Options>();
+    app.description(
+        "Read the time stamp from a server and print it as the tutorial's client does (\"%lld\\n\").\n"
+        "Default: 127.0.0.1:2333. A reply that does not parse prints 'Bad format', exit 1.\n"
+        "With --count/--concurrency/--duration: a load generator printing connections/s,\n"
+        "latency percentiles and errors by kind (exit 1 if any connection failed).");
+    opt->to.add_to(app, "--host", "Server (default 127.0.0.1:2333)");
+    add_format_option(app, opt->format);
+    app.add_flag("-H,--human", opt->human, "Also print the time in ISO 8601, local time zone");
+    app.add_option("-t,--timeout", opt->timeout, "Seconds to wait for the connect and for each read")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->capture_default_str();
+    auto* count = app.add_option("-c,--count", opt->count, "Load: connections to make (0 = until --duration)")
+                      ->type_name("N");
+    auto* concurrency =
+        app.add_option("-C,--concurrency", opt->concurrency, "Load: connections in flight at once")
+            ->check(CLI::Range(1u, 100000u))
+            ->type_name("C");
+    auto* duration =
+        app.add_option("-d,--duration", opt->duration, "Load: stop starting connections after S seconds")
+            ->check(CLI::NonNegativeNumber)
+            ->type_name("S");
+    return [opt, &global, count, concurrency, duration] {
+        opt->load = count->count() > 0 || concurrency->count() > 0 || duration->count() > 0;
+        return run_tcp_stamp_client(*opt, global);
+    };
+}
+
+} // namespace netlab::cmd

@@ -1,0 +1,56 @@
+// TCP listeners, connects and error-as-value sends and receives (tcp(7), socket(7)).
+#include "tcp.hpp"
+
+#include "error.hpp"
+#include "sockopt.hpp"
+#include "sys.hpp"
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+namespace netlab::tcp {
+
+Fd listen(const SocketAddress& addr, int backlog, bool nonblocking) {
+    Fd fd = sys::socket(addr.family(), SOCK_STREAM | (nonblocking ? SOCK_NONBLOCK : 0));
+    sockopt::reuse_address(fd);
+    sys::bind(fd, addr);
+    sys::listen(fd, backlog, addr);
+    return fd;
+}
+
+IoResult send(const Fd& fd, const void* data, std::size_t size, bool nonblocking) {
+    int flags = MSG_NOSIGNAL | (nonblocking ? MSG_DONTWAIT : 0);
+    for (;;) {
+        ssize_t n = ::send(fd.get(), data, size, flags);
+        if (n >= 0) return {static_cast<std::size_t>(n), 0};
+        if (errno != EINTR) return {0, errno};
+    }
+}
+
+IoResult receive(const Fd& fd, void* data, std::size_t size) {
+    for (;;) {
+        ssize_t n = ::recv(fd.get(), data, size, 0);
+        if (n >= 0) return {static_cast<std::size_t>(n), 0};
+        if (errno != EINTR) return {0, errno};
+    }
+}
+
+int start_connect(const Fd& fd, const SocketAddress& addr) {
+    if (::connect(fd.get(), addr.get(), addr.size()) == 0) return 0;
+    // EINTR on a non-blocking connect also leaves it going on in the background.
+    return errno == EINTR ? EINPROGRESS : errno;
+}
+
+void connect(const Fd& fd, const SocketAddress& addr, std::chrono::milliseconds timeout) {
+    sockopt::send_timeout(fd, timeout);
+    if (::connect(fd.get(), addr.get(), addr.size()) == 0) return;
+    int err = errno;
+    // When SO_SNDTIMEO expires, connect(2) returns EINPROGRESS (EINTR only if a handler interrupted it).
+    if (err == EINPROGRESS || err == EAGAIN || err == EINTR)
+        throw Error("connect", addr.to_string(),
+                    fmt::format("timed out after {:g} s", static_cast<double>(timeout.count()) / 1000));
+    throw Error("connect", addr.to_string(), err);
+}
+
+} // namespace netlab::tcp

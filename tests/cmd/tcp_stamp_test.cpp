@@ -1,0 +1,378 @@
+// Integration tests of tcp-stamp-server and tcp-stamp-client: the real binary on loopback, every
+// model, interop with the tutorial's way of reading and writing, rdate, leaks, zombies, resets.
+#include "netlab_test.hpp"
+
+#include "sockopt.hpp"
+#include "sys.hpp"
+#include "tcp.hpp"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <sys/resource.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace netlab::test;
+using netlab::ChildProcess;
+using netlab::Fd;
+using netlab::SocketAddress;
+
+namespace {
+
+SocketAddress loopback(std::uint16_t port) {
+    return SocketAddress::loopback(netlab::Family::v4, port);
+}
+
+// The tutorial's client, reading with stdio: fdopen + fscanf("%lld\n"). Returns false on a bad reply.
+bool tutorial_read(std::uint16_t port, long long* stamp) {
+    Fd sock = netlab::sys::socket(AF_INET, SOCK_STREAM);
+    netlab::tcp::connect(sock, loopback(port), 5s);
+    std::FILE* fp = ::fdopen(sock.release(), "r+");
+    REQUIRE(fp);
+    bool ok = std::fscanf(fp, "%lld\n", stamp) == 1;
+    std::fclose(fp);
+    return ok;
+}
+
+// A server that writes the way the tutorial's does: sprintf "%lld\n", send, close; `n` connections.
+class TutorialServer {
+public:
+    TutorialServer(int n, std::string reply) : listener_(netlab::tcp::listen(loopback(0), 16)) {
+        port_ = netlab::sys::local_address(listener_).port();
+        thread_ = std::thread([this, n, reply] {
+            for (int i = 0; i < n; ++i) {
+                auto conn = netlab::sys::accept(listener_, nullptr, false);
+                if (conn) netlab::tcp::send(*conn, reply.data(), reply.size());
+            }
+        });
+    }
+    ~TutorialServer() { thread_.join(); }
+    std::uint16_t port() const { return port_; }
+
+private:
+    Fd listener_;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+std::string stamp_line(long long v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld\n", v);
+    return buf;
+}
+
+// Waits until the process has no children left (the fork model's children are reaped on SIGCHLD).
+std::vector<pid_t> children_after_settling(pid_t pid) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::vector<pid_t> children = child_pids(pid);
+    while (!children.empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+        children = child_pids(pid);
+    }
+    return children;
+}
+
+int fds_after_settling(pid_t pid, int expected) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    int n = count_open_fds(pid);
+    while (n != expected && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+        n = count_open_fds(pid);
+    }
+    return n;
+}
+
+const std::vector<std::string> models = {"epoll", "fork", "threads"};
+
+} // namespace
+
+TEST_CASE("a client reading with fscanf(\"%lld\\n\") works against every model", "[tcp-stamp][integration]") {
+    for (const auto& model : models) {
+        DYNAMIC_SECTION("model " << model) {
+            ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "--model", model});
+            std::uint16_t port = wait_for_listening_port(server);
+            long long stamp = 0;
+            REQUIRE(tutorial_read(port, &stamp));
+            CHECK(std::llabs(stamp - static_cast<long long>(std::time(nullptr))) <= 2);
+            // The tutorial's log line, printed per connection.
+            auto line = server.read_stdout_line(5s);
+            REQUIRE(line);
+            CHECK_THAT(*line, Catch::StartsWith("client 127.0.0.1 "));
+            server.send_signal(SIGTERM);
+            CHECK(server.wait(5s) == 0);
+        }
+    }
+}
+
+TEST_CASE("tcp-stamp-client reads a server that writes the tutorial's way", "[tcp-stamp][integration]") {
+    TutorialServer server(2, stamp_line(1764583200));
+    RunResult plain = run_netlab({"tcp-stamp-client", "--port", std::to_string(server.port())});
+    CHECK(plain.status == 0);
+    CHECK(plain.out == "1764583200\n");
+    RunResult human =
+        run_netlab({"tcp-stamp-client", "127.0.0.1:" + std::to_string(server.port()), "--human"});
+    CHECK(human.status == 0);
+    // 2025-12-01T10:00:00Z in whatever the local time zone is.
+    CHECK_THAT(human.out,
+               Catch::Matches("1764583200 2025-1[12]-[0-9]{2}T[0-9]{2}:[0-9]{2}:00[+-][0-9]{2}:[0-9]{2}\n"));
+}
+
+TEST_CASE("a reply that does not parse prints Bad format and exits 1", "[tcp-stamp][integration]") {
+    TutorialServer server(2, "hello\n");
+    RunResult bad = run_netlab({"tcp-stamp-client", "--port", std::to_string(server.port())});
+    CHECK(bad.status == 1);
+    CHECK(bad.out.empty());
+    CHECK(bad.err == "Bad format\n");
+    RunResult wrong_format =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(server.port()), "--format", "rfc868"});
+    CHECK(wrong_format.status == 1);
+}
+
+TEST_CASE("every format round-trips between server and client", "[tcp-stamp][integration]") {
+    for (std::string format : {"unix", "rfc868", "daytime"}) {
+        DYNAMIC_SECTION("format " << format) {
+            ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--format", format});
+            std::uint16_t port = wait_for_listening_port(server);
+            RunResult client =
+                run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--format", format});
+            CHECK(client.status == 0);
+            long long got = std::stoll(client.out);
+            CHECK(std::llabs(got - static_cast<long long>(std::time(nullptr))) <= 2);
+        }
+    }
+}
+
+TEST_CASE("rdate reads --format rfc868", "[tcp-stamp][integration]") {
+    std::string rdate = std::filesystem::exists("/usr/sbin/rdate") ? "/usr/sbin/rdate" : "/usr/bin/rdate";
+    if (!std::filesystem::exists(rdate)) {
+        WARN("rdate is not installed (Debian package rdate): skipped");
+        return;
+    }
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--format", "rfc868"});
+    std::uint16_t port = wait_for_listening_port(server);
+    ChildProcess r = ChildProcess::spawn({rdate, "-p", "-o", std::to_string(port), "127.0.0.1"});
+    std::string out = r.read_all_stdout(5s);
+    CHECK(r.wait(5s) == 0);
+    // rdate -p prints the time it read, e.g. "Tue Dec  1 10:00:00 UTC 2026", in the local time zone.
+    char year[8];
+    std::time_t now = std::time(nullptr);
+    std::strftime(year, sizeof year, "%Y", std::localtime(&now));
+    CHECK_THAT(out, Catch::Contains(year));
+}
+
+TEST_CASE("each model serves 1000 connections with no leaked descriptor and no zombie",
+          "[tcp-stamp][integration]") {
+    for (const auto& model : models) {
+        DYNAMIC_SECTION("model " << model) {
+            ChildProcess server = start_netlab(
+                {"tcp-stamp-server", "--port", "0", "-q", "--model", model, "--stats", "--json"});
+            std::uint16_t port = wait_for_listening_port(server);
+            int fds_before = count_open_fds(server.pid());
+            CHECK(child_pids(server.pid()).empty());
+            // Several clients at once: four load generators of 250 connections, 4 in flight each.
+            std::vector<ChildProcess> clients;
+            for (int i = 0; i < 4; ++i)
+                clients.push_back(start_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--count",
+                                                "250", "-C", "4", "--json"}));
+            for (auto& c : clients) {
+                std::string out = c.read_all_stdout(20s);
+                CHECK(c.wait(5s) == 0);
+                CHECK_THAT(out, Catch::Contains("\"ok\":250,\"failed\":0"));
+            }
+            std::vector<pid_t> left = children_after_settling(server.pid());
+            CHECK(left.empty());
+            for (pid_t child : left) CHECK_FALSE(is_zombie(child));
+            CHECK(fds_after_settling(server.pid(), fds_before) == fds_before);
+            server.send_signal(SIGTERM);
+            CHECK(server.wait(10s) == 0);
+            CHECK_THAT(server.read_all_stdout(2s), Catch::Contains("\"served\":1000,\"failed\":0"));
+        }
+    }
+}
+
+TEST_CASE("clients that reset, vanish or never read do not disturb the others", "[tcp-stamp][integration]") {
+    for (const auto& model : models) {
+        DYNAMIC_SECTION("model " << model) {
+            ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--model", model});
+            std::uint16_t port = wait_for_listening_port(server);
+            ChildProcess good = start_netlab(
+                {"tcp-stamp-client", "--port", std::to_string(port), "--count", "300", "-C", "2", "--json"});
+            std::vector<Fd> idle; // connected, never read, closed at the end
+            for (int i = 0; i < 100; ++i) {
+                Fd s = netlab::sys::socket(AF_INET, SOCK_STREAM);
+                netlab::tcp::connect(s, loopback(port), 5s);
+                if (i % 3 == 0) {
+                    netlab::sockopt::linger(s, true, 0); // close() sends RST, mid-connection
+                } else if (i % 3 == 1) {
+                    idle.push_back(std::move(s));
+                }
+                // else: vanishes with a plain close before reading
+            }
+            CHECK_THAT(good.read_all_stdout(20s), Catch::Contains("\"ok\":300,\"failed\":0"));
+            CHECK(good.wait(5s) == 0);
+            idle.clear();
+            long long stamp = 0;
+            CHECK(tutorial_read(port, &stamp)); // still serving
+            server.send_signal(SIGINT);
+            CHECK(server.wait(10s) == 0); // SIGPIPE did not kill it
+        }
+    }
+}
+
+TEST_CASE("the fork model at --max-children 1 still serves everyone, and reaps them all",
+          "[tcp-stamp][integration]") {
+    ChildProcess server =
+        start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--model", "fork", "--max-children", "1"});
+    std::uint16_t port = wait_for_listening_port(server);
+    RunResult load =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-c", "200", "-C", "8", "--json"});
+    CHECK(load.status == 0);
+    CHECK_THAT(load.out, Catch::Contains("\"ok\":200,\"failed\":0"));
+    CHECK(children_after_settling(server.pid()).empty());
+    server.send_signal(SIGTERM);
+    CHECK(server.wait(5s) == 0);
+}
+
+TEST_CASE("SIGTERM stops the server gracefully and --stats reports what it served",
+          "[tcp-stamp][integration]") {
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--stats"});
+    std::uint16_t port = wait_for_listening_port(server);
+    for (int i = 0; i < 3; ++i)
+        CHECK(run_netlab({"tcp-stamp-client", "--port", std::to_string(port)}).status == 0);
+    server.send_signal(SIGTERM);
+    CHECK(server.wait(5s) == 0);
+    CHECK_THAT(server.read_all_stderr(2s), Catch::Contains("served 3 connections, 0 failed"));
+}
+
+TEST_CASE("the load generator reports rate, percentiles and errors by kind", "[tcp-stamp][integration]") {
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q"});
+    std::uint16_t port = wait_for_listening_port(server);
+    RunResult text =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--count", "100", "-C", "4"});
+    CHECK(text.status == 0);
+    CHECK_THAT(text.out, Catch::Contains("100 ok, 0 failed"));
+    CHECK_THAT(text.out, Catch::Contains("connections/s"));
+    CHECK_THAT(text.out, Catch::Contains("p50"));
+    CHECK_THAT(text.out, Catch::Contains("p99"));
+    RunResult timed =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--duration", "0.3", "--json"});
+    CHECK(timed.status == 0);
+    CHECK_THAT(timed.out, Catch::Contains("\"failed\":0"));
+    server.send_signal(SIGTERM);
+    CHECK(server.wait(5s) == 0);
+    // Now nothing listens there: every connection is refused.
+    RunResult refused =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-c", "10", "--json"});
+    CHECK(refused.status == 1);
+    CHECK_THAT(refused.out, Catch::Contains("\"refused\":10"));
+}
+
+TEST_CASE("tcp-stamp-client times out on a server that never answers", "[tcp-stamp][integration]") {
+    Fd listener = netlab::tcp::listen(loopback(0), 4); // completes handshakes, never accepts
+    std::uint16_t port = netlab::sys::local_address(listener).port();
+    RunResult r = run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--timeout", "0.2"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("netlab tcp-stamp-client: read 127.0.0.1:" + std::to_string(port) +
+                                      ": timed out after 0.2 s"));
+}
+
+TEST_CASE("connection refused is a one-line error", "[tcp-stamp][integration]") {
+    std::uint16_t port;
+    {
+        Fd listener = netlab::tcp::listen(loopback(0), 1);
+        port = netlab::sys::local_address(listener).port();
+    }
+    RunResult r = run_netlab({"tcp-stamp-client", "--port", std::to_string(port)});
+    CHECK(r.status == 1);
+    CHECK(r.err ==
+          "netlab tcp-stamp-client: connect 127.0.0.1:" + std::to_string(port) + ": Connection refused\n");
+}
+
+TEST_CASE("tcp-stamp server and client work over IPv6", "[tcp-stamp][integration]") {
+    ChildProcess server = start_netlab({"tcp-stamp-server", "-6", "--bind", "::1", "--port", "0"});
+    std::uint16_t port = wait_for_listening_port(server);
+    RunResult r = run_netlab({"tcp-stamp-client", "[::1]:" + std::to_string(port)});
+    CHECK(r.status == 0);
+    CHECK(std::llabs(std::stoll(r.out) - static_cast<long long>(std::time(nullptr))) <= 2);
+    auto line = server.read_stdout_line(5s);
+    REQUIRE(line);
+    CHECK_THAT(*line, Catch::StartsWith("client ::1 "));
+}
+
+TEST_CASE("running out of descriptors pauses accepting instead of spinning", "[tcp-stamp][integration]") {
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--stats"});
+    std::uint16_t port = wait_for_listening_port(server);
+    // Lower the server's descriptor limit to its lowest free descriptor number: every accept now
+    // fails with EMFILE, whatever descriptors it inherited from the test runner.
+    int lowest_free = 0;
+    while (std::filesystem::exists("/proc/" + std::to_string(server.pid()) + "/fd/" +
+                                   std::to_string(lowest_free)))
+        ++lowest_free;
+    rlimit limit{static_cast<rlim_t>(lowest_free), static_cast<rlim_t>(lowest_free)};
+    REQUIRE(::prlimit(server.pid(), RLIMIT_NOFILE, &limit, nullptr) == 0);
+    RunResult r = run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--timeout", "0.5"});
+    CHECK(r.status == 1);
+    server.send_signal(SIGTERM);
+    CHECK(server.wait(5s) == 0);
+    std::string err = server.read_all_stderr(2s);
+    CHECK_THAT(err, Catch::Contains("accept: Too many open files: pausing accepts for 100 ms"));
+    CHECK(std::count(err.begin(), err.end(), '\n') <= 3); // said once, not once per try
+}
+
+TEST_CASE("bad arguments of the stamp commands exit 2", "[tcp-stamp][integration]") {
+    CHECK(run_netlab({"tcp-stamp-server", "--model", "nope"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-server", "--format", "nope"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-server", "--port", "70000"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-server", "--max-children", "0"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-server", "--backlog", "0"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-server", "[::1"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-client", "--port", "0"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-client", "--concurrency", "0"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-client", "--count", "0"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-client", "--timeout", "0"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-client", "--format", "xml"}).status == 2);
+}
+
+TEST_CASE("the plain command lines of tcp-stamp-client mean what the full parser says",
+          "[tcp-stamp][integration]") {
+    // These take the fast path that skips CLI11; -v forces the full parser for the same request.
+    TutorialServer server(6, stamp_line(42));
+    std::string port = std::to_string(server.port());
+    for (std::vector<std::string> args : {std::vector<std::string>{"-p", port},
+                                          {"--port=" + port},
+                                          {"127.0.0.1:" + port},
+                                          {"127.0.0.1:1", "--port", port},
+                                          {"127.0.0.1", "-p", port},
+                                          {"-v", "-p", port}}) {
+        std::vector<std::string> command{"tcp-stamp-client"};
+        command.insert(command.end(), args.begin(), args.end());
+        RunResult r = run_netlab(command);
+        CHECK(r.status == 0);
+        CHECK(r.out == "42\n");
+    }
+}
+
+TEST_CASE("several epoll loops share the listener and never cut each other's log lines",
+          "[tcp-stamp][integration]") {
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "--loops", "3", "--stats"});
+    std::uint16_t port = wait_for_listening_port(server);
+    RunResult load =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-c", "1000", "-C", "8", "--json"});
+    CHECK_THAT(load.out, Catch::Contains("\"ok\":1000,\"failed\":0"));
+    server.send_signal(SIGTERM); // reaches one loop; it stops the others
+    CHECK(server.wait(5s) == 0);
+    std::string out = server.read_all_stdout(2s);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 1000);
+    for (std::size_t pos = 0; pos < out.size();) {
+        auto nl = out.find('\n', pos);
+        std::string line = out.substr(pos, nl - pos);
+        if (line.rfind("client 127.0.0.1 ", 0) != 0) FAIL("cut or mixed log line: " << line);
+        pos = nl + 1;
+    }
+    CHECK_THAT(server.read_all_stderr(2s), Catch::Contains("served 1000 connections, 0 failed"));
+    CHECK(run_netlab({"tcp-stamp-server", "--loops", "65"}).status == 2);
+}

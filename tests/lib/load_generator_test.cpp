@@ -1,0 +1,128 @@
+// Tests of lib/load_generator against small in-test servers on loopback.
+#include "error.hpp"
+#include "load_generator.hpp"
+
+#include "sockopt.hpp"
+#include "sys.hpp"
+#include "tcp.hpp"
+#include "time_stamp.hpp"
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+using namespace netlab;
+
+namespace {
+
+// Accepts `n` connections and answers each with `reply` (reset instead when `reset_every` divides it).
+class TinyServer {
+public:
+    TinyServer(int n, std::string reply, int reset_every = 0)
+        : listener_(tcp::listen(SocketAddress::loopback(Family::v4, 0), 128)) {
+        address_ = SocketAddress::loopback(Family::v4, sys::local_address(listener_).port());
+        thread_ = std::thread([this, n, reply, reset_every] {
+            for (int i = 1; i <= n; ++i) {
+                auto conn = sys::accept(listener_, nullptr, false);
+                if (!conn) continue;
+                if (reset_every && i % reset_every == 0) {
+                    sockopt::linger(*conn, true, 0);
+                    continue;
+                }
+                tcp::send(*conn, reply.data(), reply.size());
+            }
+        });
+    }
+    ~TinyServer() { thread_.join(); }
+    const SocketAddress& address() const { return address_; }
+
+private:
+    Fd listener_;
+    SocketAddress address_;
+    std::thread thread_;
+};
+
+bool is_unix_stamp(std::span<const std::uint8_t> reply) {
+    return stamp::parse(stamp::Format::unix_seconds, reply).ok();
+}
+
+} // namespace
+
+TEST_CASE("summarize gives nearest-rank percentiles", "[load]") {
+    std::vector<std::uint64_t> samples;
+    for (std::uint64_t i = 100; i >= 1; --i) samples.push_back(i * 1000000); // 1..100 ms, reversed
+    load::Latency l = load::summarize(samples);
+    CHECK(l.min == Approx(0.001));
+    CHECK(l.p50 == Approx(0.050));
+    CHECK(l.p90 == Approx(0.090));
+    CHECK(l.p99 == Approx(0.099));
+    CHECK(l.max == Approx(0.100));
+    CHECK(l.mean == Approx(0.0505));
+    std::vector<std::uint64_t> none;
+    CHECK(load::summarize(none).max == 0);
+}
+
+TEST_CASE("the load generator makes exactly count connections and checks each reply", "[load]") {
+    TinyServer server(300, "1764583200\n");
+    load::Options opt;
+    opt.target = server.address();
+    opt.count = 300;
+    opt.concurrency = 8;
+    opt.check_reply = is_unix_stamp;
+    load::Report r = load::run(opt);
+    CHECK(r.started == 300);
+    CHECK(r.succeeded == 300);
+    CHECK(r.failed() == 0);
+    CHECK(r.latency.max >= r.latency.p99);
+    CHECK(r.latency.p99 >= r.latency.p50);
+    CHECK(r.latency.min > 0);
+    CHECK(r.rate() > 0);
+}
+
+TEST_CASE("bad replies and resets are counted by kind", "[load]") {
+    TinyServer server(40, "not a stamp\n", 4);
+    load::Options opt;
+    opt.target = server.address();
+    opt.count = 40;
+    opt.concurrency = 1; // one at a time, so connection i meets the server's i-th accept
+    opt.check_reply = is_unix_stamp;
+    load::Report r = load::run(opt);
+    CHECK(r.succeeded == 0);
+    CHECK(r.errors_of(load::ErrorKind::reset) == 10);
+    CHECK(r.errors_of(load::ErrorKind::bad_reply) == 30);
+}
+
+TEST_CASE("a closed port counts as refused", "[load]") {
+    SocketAddress to;
+    {
+        Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 1);
+        to = SocketAddress::loopback(Family::v4, sys::local_address(listener).port());
+    }
+    load::Options opt;
+    opt.target = to;
+    opt.count = 20;
+    opt.concurrency = 4;
+    load::Report r = load::run(opt);
+    CHECK(r.errors_of(load::ErrorKind::refused) == 20);
+    CHECK(r.succeeded == 0);
+}
+
+TEST_CASE("a server that never answers times out", "[load]") {
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16); // never accepts
+    load::Options opt;
+    opt.target = SocketAddress::loopback(Family::v4, sys::local_address(listener).port());
+    opt.count = 3;
+    opt.concurrency = 3;
+    opt.timeout = std::chrono::milliseconds(100);
+    load::Report r = load::run(opt);
+    CHECK(r.errors_of(load::ErrorKind::timeout) == 3);
+}
+
+TEST_CASE("a reply longer than max_reply is bad, and a run needs a bound", "[load]") {
+    TinyServer server(1, std::string(100, '1'));
+    load::Options opt;
+    opt.target = server.address();
+    opt.count = 1;
+    CHECK(load::run(opt).errors_of(load::ErrorKind::bad_reply) == 1);
+    opt.count = 0;
+    CHECK_THROWS_AS(load::run(opt), Error);
+}

@@ -1,0 +1,141 @@
+// Tests of lib/tcp, lib/event_loop and lib/children on loopback sockets.
+#include "children.hpp"
+#include "error.hpp"
+#include "event_loop.hpp"
+#include "sockopt.hpp"
+#include "sys.hpp"
+#include "tcp.hpp"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace netlab;
+
+namespace {
+SocketAddress listening_on(const Fd& listener) {
+    SocketAddress addr = sys::local_address(listener);
+    return SocketAddress::loopback(addr.is_v6() ? Family::v6 : Family::v4, addr.port());
+}
+} // namespace
+
+TEST_CASE("tcp::listen binds port 0 with SO_REUSEADDR and accepts", "[tcp]") {
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16);
+    SocketAddress to = listening_on(listener);
+    REQUIRE(to.port() != 0);
+    int on = 0;
+    socklen_t len = sizeof on;
+    REQUIRE(::getsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, &len) == 0);
+    CHECK(on == 1);
+
+    Fd client = sys::socket(AF_INET, SOCK_STREAM);
+    tcp::connect(client, to, std::chrono::milliseconds(2000));
+    SocketAddress peer;
+    auto conn = sys::accept(listener, &peer, false);
+    REQUIRE(conn);
+    CHECK(peer.ip() == "127.0.0.1");
+    CHECK(tcp::send(*conn, "hi\n", 3).bytes == 3);
+    conn->reset();
+    char buf[8];
+    tcp::IoResult r = tcp::receive(client, buf, sizeof buf);
+    CHECK(r.ok());
+    CHECK(std::string(buf, r.bytes) == "hi\n");
+    r = tcp::receive(client, buf, sizeof buf);
+    CHECK((r.ok() && r.bytes == 0)); // end of stream
+}
+
+TEST_CASE("a non-blocking listener says nothing is waiting instead of blocking", "[tcp]") {
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16, true);
+    CHECK_FALSE(sys::accept(listener, nullptr, true).has_value());
+}
+
+TEST_CASE("sending to a peer that reset gives EPIPE or ECONNRESET, not SIGPIPE", "[tcp]") {
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16);
+    Fd client = sys::socket(AF_INET, SOCK_STREAM);
+    tcp::connect(client, listening_on(listener), std::chrono::milliseconds(2000));
+    auto conn = sys::accept(listener, nullptr, false);
+    REQUIRE(conn);
+    sockopt::linger(client, true, 0);
+    client.reset(); // RST
+    int error = 0;
+    for (int i = 0; i < 100 && error == 0; ++i) error = tcp::send(*conn, "x", 1).error;
+    CHECK((error == EPIPE || error == ECONNRESET));
+}
+
+TEST_CASE("connecting to a closed port is refused", "[tcp]") {
+    SocketAddress to;
+    {
+        Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 1);
+        to = listening_on(listener);
+    }
+    Fd client = sys::socket(AF_INET, SOCK_STREAM);
+    try {
+        tcp::connect(client, to, std::chrono::milliseconds(2000));
+        FAIL("connect succeeded");
+    } catch (const Error& e) {
+        CHECK(e.error_number() == ECONNREFUSED);
+        CHECK(e.action() == "connect");
+    }
+    Fd nb = sys::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    int rc = tcp::start_connect(nb, to);
+    CHECK((rc == ECONNREFUSED || rc == EINPROGRESS));
+}
+
+TEST_CASE("tcp::listen works on IPv6", "[tcp]") {
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v6, 0), 4);
+    SocketAddress to = listening_on(listener);
+    Fd client = sys::socket(AF_INET6, SOCK_STREAM);
+    tcp::connect(client, to, std::chrono::milliseconds(2000));
+    SocketAddress peer;
+    CHECK(sys::accept(listener, &peer, false).has_value());
+    CHECK(peer.ip() == "::1");
+}
+
+TEST_CASE("Epoll reports ready descriptors with their tags", "[event_loop]") {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    Fd r(p[0]), w(p[1]);
+    Epoll loop(4);
+    loop.add(r.get(), EPOLLIN, 42);
+    CHECK(loop.wait(0).empty());
+    REQUIRE(::write(w.get(), "x", 1) == 1);
+    auto ready = loop.wait(1000);
+    REQUIRE(ready.size() == 1);
+    CHECK(ready[0].data.u64 == 42);
+    CHECK((ready[0].events & EPOLLIN));
+    loop.modify(r.get(), 0, 42); // silenced: still registered, not reported
+    CHECK(loop.wait(0).empty());
+    loop.modify(r.get(), EPOLLIN, 7);
+    ready = loop.wait(0);
+    REQUIRE(ready.size() == 1);
+    CHECK(ready[0].data.u64 == 7);
+    loop.remove(r.get());
+    CHECK(loop.wait(0).empty());
+    CHECK_THROWS_AS(loop.remove(r.get()), Error); // not registered any more
+}
+
+TEST_CASE("timeout_ms_until rounds up and never goes negative", "[event_loop]") {
+    CHECK(timeout_ms_until(Clock::now() - std::chrono::seconds(1)) == 0);
+    int ms = timeout_ms_until(Clock::now() + std::chrono::microseconds(1500));
+    CHECK((ms == 1 || ms == 2));
+}
+
+TEST_CASE("reap_exited_children collects every exited child and counts failures", "[children]") {
+    for (int code : {0, 3, 0}) {
+        pid_t pid = fork_process();
+        if (pid == 0) exit_child(code);
+    }
+    Reaped total;
+    for (int i = 0; i < 200 && total.exited < 3; ++i) {
+        Reaped r = reap_exited_children();
+        total.exited += r.exited;
+        total.failed += r.failed;
+        if (total.exited < 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(total.exited == 3);
+    CHECK(total.failed == 1);
+    CHECK(reap_exited_children().exited == 0); // none left: ECHILD is not an error
+}
