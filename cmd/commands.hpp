@@ -19,7 +19,9 @@ struct GlobalOptions {
 using Runner = std::function<int()>;
 using RegisterFn = Runner (*)(CLI::App& app, const GlobalOptions& global);
 
+Runner register_bcast(CLI::App& app, const GlobalOptions& global);
 Runner register_demo(CLI::App& app, const GlobalOptions& global);
+Runner register_mcast(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_recv(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_send(CLI::App& app, const GlobalOptions& global);
 // For subcommands whose issue has not landed yet: says so and exits 1.
