@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
 
 using namespace netlab::test;
 using netlab::ChildProcess;
@@ -211,4 +212,17 @@ TEST_CASE("mcast usage errors", "[mcast]") {
     RunResult help = run_netlab({"mcast", "send", "--help"});
     CHECK(help.status == 0);
     CHECK_THAT(help.out, Catch::Contains("--ttl"));
+}
+
+TEST_CASE("netlab demo shows a multicast sender reaching two namespaces, then deletes them",
+          "[mcast][demo][root]") {
+    NETLAB_NEEDS_ROOT("the demo's lab of network namespaces");
+    ChildProcess demo = start_netlab({"demo", "--records", "1"});
+    std::string out = demo.read_all_stdout(20s);
+    CHECK(demo.wait(5s) == 0);
+    CHECK_THAT(out, Catch::Contains("  [h2] Lucy 91 88\n"));
+    CHECK_THAT(out, Catch::Contains("  [h3] Lucy 91 88\n"));
+    std::string prefix = "netlab-demo-" + std::to_string(demo.pid()) + "-";
+    for (const auto& entry : std::filesystem::directory_iterator("/run/netns"))
+        CHECK_THAT(entry.path().filename().string(), !Catch::StartsWith(prefix));
 }
