@@ -226,3 +226,16 @@ TEST_CASE("netlab demo shows a multicast sender reaching two namespaces, then de
     for (const auto& entry : std::filesystem::directory_iterator("/run/netns"))
         CHECK_THAT(entry.path().filename().string(), !Catch::StartsWith(prefix));
 }
+
+TEST_CASE("IPv6 source-specific join hears the chosen sender only", "[mcast][root]") {
+    NETLAB_NEEDS_ROOT("a lab of network namespaces");
+    TestLab lab;
+    ChildProcess ssm = start_receiver(lab, "h3",
+                                      {"mcast", "recv", "--group", "ff15::2", "--source", "fd00:198:18::2",
+                                       "--count", "1", "--timeout", "5"});
+    send_from(lab, "h1", {"--group", "ff15::2", "--name", "not-this"});
+    send_from(lab, "h2", {"--group", "ff15::2", "--name", "this"});
+    std::string out = output_of(ssm);
+    CHECK(out.rfind("fd00:198:18::2 ", 0) == 0);
+    CHECK_THAT(out, Catch::Contains("\nthis "));
+}
