@@ -55,9 +55,14 @@ int run_send(const SendOptions& opt, const GlobalOptions& global) {
     try {
         sys::connect(sock, destination);
     } catch (const Error& e) {
-        if (e.error_number() != EACCES) throw;
-        throw Error("connect", destination.to_string(),
-                    "Permission denied: a broadcast address needs SO_BROADCAST set on the socket first");
+        if (e.error_number() == EACCES)
+            throw Error("connect", destination.to_string(),
+                        "Permission denied: a broadcast address needs SO_BROADCAST set on the socket first");
+        if (e.error_number() == ENETUNREACH)
+            throw Error("connect", destination.to_string(),
+                        "Network is unreachable: no route leads there; --iface NAME sends to the directed "
+                        "broadcast of that interface");
+        throw;
     }
     spdlog::info("broadcasting to {}", destination.to_string());
     return send_score_records(sock, destination, opt.send, global);

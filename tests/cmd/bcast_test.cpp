@@ -44,6 +44,12 @@ TEST_CASE("a broadcast without SO_BROADCAST is refused, explained in one line", 
     RunResult no_iface = lab.run("h1", {"bcast", "send", "--iface", "eth9"});
     CHECK(no_iface.status == 1);
     CHECK(no_iface.err == "netlab bcast: find interface eth9: no such interface (ip link lists them)\n");
+    lab.ip("h1", {"route", "del", "default"});
+    RunResult no_route = lab.run("h1", {"bcast", "send"});
+    CHECK(no_route.status == 1);
+    CHECK_THAT(no_route.err, Catch::StartsWith("netlab bcast: connect 255.255.255.255:2333: Network is "
+                                               "unreachable: no route leads there; --iface NAME sends"));
+    CHECK(lab.run("h1", {"bcast", "send", "--iface", "eth0"}).status == 0); // the connected route
     RunResult lo = lab.run("h1", {"bcast", "send", "--iface", "lo"});
     CHECK(lo.status == 1);
     CHECK(lo.err == "netlab bcast: find broadcast address of lo: it has no IPv4 broadcast address\n");
