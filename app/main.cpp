@@ -27,11 +27,11 @@ struct Command {
 
 // Alphabetical; `netlab --help`, `--list` and `--install` walk it.
 constexpr Command commands[] = {
-    {"bcast", netlab::cmd::register_not_built, "send or receive score records by UDP broadcast"},
+    {"bcast", netlab::cmd::register_bcast, "send or receive score records by UDP broadcast"},
     {"demo", netlab::cmd::register_demo, "a self-contained classroom demo on loopback"},
     {"ftp-get", netlab::cmd::register_ftp_get, "download or upload a file from a TFTP server"},
     {"ftp-serve", netlab::cmd::register_ftp_serve, "serve files over TFTP (RFC 1350 and its options)"},
-    {"mcast", netlab::cmd::register_not_built, "send or receive score records by UDP multicast"},
+    {"mcast", netlab::cmd::register_mcast, "send or receive score records by UDP multicast"},
     {"pool-server", netlab::cmd::register_not_built, "time-stamp server with a pre-forked process pool"},
     {"tcp-stamp-client", netlab::cmd::register_tcp_stamp_client,
      "read the time stamp; load-test a stamp server", netlab::cmd::tcp_stamp_client_fast_path},

@@ -22,9 +22,11 @@ using Runner = std::function<int()>;
 using RegisterFn = Runner (*)(CLI::App& app, const GlobalOptions& global);
 using FastPathFn = std::optional<int> (*)(int argc, char** argv, const std::string& prefix);
 
+Runner register_bcast(CLI::App& app, const GlobalOptions& global);
 Runner register_demo(CLI::App& app, const GlobalOptions& global);
 Runner register_ftp_get(CLI::App& app, const GlobalOptions& global);
 Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global);
+Runner register_mcast(CLI::App& app, const GlobalOptions& global);
 Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global);
 Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_recv(CLI::App& app, const GlobalOptions& global);

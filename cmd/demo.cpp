@@ -3,10 +3,12 @@
 #include "commands.hpp"
 
 #include "error.hpp"
+#include "netns.hpp"
 #include "process.hpp"
 
 #include <csignal>
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace netlab::cmd {
 
@@ -95,6 +97,53 @@ void run_tcp_demo(const std::string& self) {
     stop_stamp_server(server);
 }
 
+// Multicast across hosts made as network namespaces (lib/netns.hpp): one sender, two members, one
+// host that did not join. Needs root; the lab is deleted when the demo ends, however it ends.
+void multicast_demo(const std::string& self) {
+    say("");
+    say("== Multicast: one sender, receivers on two other hosts (network namespaces h1..h3 on a bridge) "
+        "==");
+    if (::geteuid() != 0) {
+        say("This part needs root: it builds a lab of network namespaces (run: sudo netlab demo).");
+        return;
+    }
+    NetnsLab::remove_stale("netlab-demo-");
+    NetnsLab lab("netlab-demo-");
+    say("  [lab] h1 198.18.0.1, h2 198.18.0.2, h3 198.18.0.3, each eth0 on bridge br0");
+    std::vector<ChildProcess> receivers;
+    for (const char* host : {"h2", "h3"}) {
+        std::vector<std::string> argv = {self,      "mcast", "recv",      "--group", "239.0.0.1",
+                                         "--count", "1",     "--timeout", "5",       "-v"};
+        std::string line = fmt::format("$ ip netns exec {} netlab", host);
+        for (std::size_t i = 1; i < argv.size(); ++i) line += " " + argv[i];
+        say(line);
+        receivers.push_back(ChildProcess::spawn(lab.exec_argv(host, argv)));
+        // -v makes it say when it has joined and listens; wait for that before sending.
+        while (auto text = receivers.back().read_stderr_line(3s)) {
+            say(fmt::format("  [{}] {}", host, text->substr(text->find(": info: ") + 8)));
+            if (text->find("listening on") != std::string::npos) break;
+        }
+    }
+    std::vector<std::string> send = {self,     "mcast", "send",   "--group", "239.0.0.1", "--ttl", "1",
+                                     "--name", "Lucy",  "--math", "91",      "--chinese", "88"};
+    std::string line = "$ ip netns exec h1 netlab";
+    for (std::size_t i = 1; i < send.size(); ++i) line += " " + send[i];
+    say(line);
+    ChildProcess sender = ChildProcess::spawn(lab.exec_argv("h1", send));
+    std::string sent = sender.read_all_stdout(3s);
+    if (sender.wait(3s) != 0) throw Error("run", "mcast send", "the demo step failed");
+    say("  [h1] " + sent.substr(0, sent.find('\n')));
+    const char* hosts[] = {"h2", "h3"};
+    for (std::size_t i = 0; i < receivers.size(); ++i) {
+        for (int n = 0; n < 2; ++n)
+            if (auto text = receivers[i].read_stdout_line(3s)) say(fmt::format("  [{}] {}", hosts[i], *text));
+        if (receivers[i].wait(5s) != 0) throw Error("run", "mcast recv", "a receiver did not finish cleanly");
+    }
+    say("One datagram, two copies: the bridge floods it, and each host keeps it because it joined "
+        "239.0.0.1.");
+    say("A host that had not joined would have dropped it; with --ttl 0 it would never have left h1.");
+}
+
 int run_demo(const Options& opt) {
     std::string self = self_executable();
     say("== UDP: one receiver, a few score records (struct msg_st: math, chinese, name) ==");
@@ -119,8 +168,10 @@ int run_demo(const Options& opt) {
     auto status = receiver.wait(5s);
     if (auto stats = receiver.read_stderr_line(1s)) say("  [receiver] " + *stats);
     if (!status || *status != 0) throw Error("run", "udp-recv", "the receiver did not finish cleanly");
-    say("The hexdump shows the numbers in network byte order (big-endian): the receiver must ntohl() them.");
+    say("The hexdump shows the numbers in network byte order (big-endian): the receiver must ntohl() "
+        "them.");
     run_tcp_demo(self);
+    multicast_demo(self);
     return 0;
 }
 

@@ -16,6 +16,10 @@ std::string netlab_binary() {
 
 RunResult run_netlab(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
     ChildProcess child = start_netlab(args);
+    return finish(child, timeout);
+}
+
+RunResult finish(ChildProcess& child, std::chrono::milliseconds timeout) {
     RunResult result;
     // Read both pipes to the end so that neither fills up and blocks the child.
     result.out = child.read_all_stdout(timeout);

@@ -24,6 +24,9 @@ struct RunResult {
 // Runs `netlab args...` to completion (killed after `timeout`), collecting stdout and stderr.
 RunResult run_netlab(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 10s);
 
+// Collects a started child's output until it exits (killed after `timeout`).
+RunResult finish(ChildProcess& child, std::chrono::milliseconds timeout = 10s);
+
 // Starts `netlab args...` in the background with stdout and stderr on pipes.
 ChildProcess start_netlab(const std::vector<std::string>& args);
 
