@@ -29,7 +29,7 @@ constexpr Command commands[] = {
     {"ftp-get", netlab::cmd::register_not_built, "download or upload a file from a TFTP server"},
     {"ftp-serve", netlab::cmd::register_not_built, "serve files over TFTP (RFC 1350 and its options)"},
     {"mcast", netlab::cmd::register_not_built, "send or receive score records by UDP multicast"},
-    {"pool-server", netlab::cmd::register_not_built, "time-stamp server with a pre-forked process pool"},
+    {"pool-server", netlab::cmd::register_pool_server, "time-stamp server with a pre-forked process pool"},
     {"tcp-stamp-client", netlab::cmd::register_not_built, "read the time stamp; load-test a stamp server"},
     {"tcp-stamp-server", netlab::cmd::register_not_built, "serve the current time over TCP"},
     {"udp-recv", netlab::cmd::register_udp_recv, "receive score records over UDP and print them"},

@@ -20,6 +20,7 @@ using Runner = std::function<int()>;
 using RegisterFn = Runner (*)(CLI::App& app, const GlobalOptions& global);
 
 Runner register_demo(CLI::App& app, const GlobalOptions& global);
+Runner register_pool_server(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_recv(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_send(CLI::App& app, const GlobalOptions& global);
 // For subcommands whose issue has not landed yet: says so and exits 1.
