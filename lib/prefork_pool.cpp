@@ -274,12 +274,14 @@ void PreforkPool::scan() {
                                config_.limits.max_clients));
         at_limit_reported_ = d.at_limit;
     }
-    Counts c = board_.counts();
-    std::string view = board_.render();
-    if (view != last_view_ || c.idle != last_counts_.idle || c.busy != last_counts_.busy ||
-        c.retiring != last_counts_.retiring) {
-        last_view_ = view;
-        last_counts_ = c;
+    // The view plus who lives in each slot: a worker replaced within one scan is a change too.
+    std::string signature = board_.render();
+    for (std::size_t i = 0; i < board_.size(); ++i) {
+        const Slot& s = board_.slot(i);
+        signature += fmt::format(" {}{}", s.pid.load(), s.retiring.load() ? "g" : "");
+    }
+    if (signature != last_signature_) {
+        last_signature_ = std::move(signature);
         if (hooks_.changed) hooks_.changed(board_);
     }
 }

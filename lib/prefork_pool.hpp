@@ -86,8 +86,7 @@ private:
     int restart_pending_ = 0;
     bool stopping_ = false;
     bool at_limit_reported_ = false;
-    std::string last_view_;
-    Counts last_counts_;
+    std::string last_signature_;
 };
 
 } // namespace netlab::pool
