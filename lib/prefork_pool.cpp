@@ -270,7 +270,8 @@ void PreforkPool::scan() {
             }
         }
         if (d.at_limit && !at_limit_reported_)
-            report(fmt::format("all {} workers are busy (--max-clients): new connections wait in the backlog",
+            report(fmt::format("--max-clients ({}) reached with fewer than --min-spare idle workers: "
+                               "new connections may wait in the backlog",
                                config_.limits.max_clients));
         at_limit_reported_ = d.at_limit;
     }
@@ -384,6 +385,25 @@ bool send_reply(const Fd& connection, std::string_view data) {
         data.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
+}
+
+} // namespace netlab::pool
+
+namespace netlab::pool {
+
+std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout) {
+    Fd fd = sys::socket(server.family(), SOCK_STREAM);
+    sockopt::receive_timeout(fd, timeout);
+    sys::connect(fd, server);
+    std::string reply;
+    char buf[256];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break; // end of file, or the timeout (EAGAIN): what came is the answer
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    return reply;
 }
 
 } // namespace netlab::pool

@@ -98,3 +98,10 @@ namespace netlab::pool {
 bool send_reply(const Fd& connection, std::string_view data);
 
 } // namespace netlab::pool
+
+namespace netlab::pool {
+
+// A client of the stamp service: connects, reads until the server closes (or `timeout`), returns it.
+std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout);
+
+} // namespace netlab::pool
