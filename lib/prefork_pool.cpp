@@ -25,6 +25,7 @@ namespace {
 
 constexpr std::uint32_t tag_first = 0;  // parent: signalfd; worker: listening socket
 constexpr std::uint32_t tag_second = 1; // parent: scoreboard eventfd; worker: control pipe
+constexpr int accept_batch = 8;         // connections a worker takes per wake-up at most
 
 Fd epoll_create() {
     int fd = ::epoll_create1(EPOLL_CLOEXEC);
@@ -197,17 +198,25 @@ void PreforkPool::worker_main(std::size_t i, Fd control) {
             // A wake-up for a connection is served even when the pipe closed at the same time: with
             // EPOLLEXCLUSIVE this worker may be the only one the kernel woke for it.
             if (ready & (1u << tag_first)) {
-                std::optional<Fd> conn = sys::accept(*listener, nullptr, false);
-                if (!conn) {
-                    s.empty_wakeups.fetch_add(1, std::memory_order_relaxed);
-                } else {
-                    board_.set_state(i, SlotState::busy);
+                // Under load the queue rarely empties: accepting again before the next epoll_wait saves
+                // a wake-up per connection. Bounded, so a retired worker is not kept serving.
+                bool recycle = false;
+                int taken = 0;
+                for (; taken < accept_batch && !s.retiring.load(std::memory_order_relaxed); ++taken) {
+                    std::optional<Fd> conn = sys::accept(*listener, nullptr, false);
+                    if (!conn) break;
+                    if (taken == 0) board_.set_state(i, SlotState::busy);
                     hooks_.serve(std::move(*conn));
                     board_.count_request(i);
                     ++served;
-                    if (config_.max_requests_per_child && served >= config_.max_requests_per_child) break;
-                    board_.set_state(i, SlotState::idle);
+                    recycle = config_.max_requests_per_child && served >= config_.max_requests_per_child;
+                    if (recycle) break;
                 }
+                if (recycle) break;
+                if (taken == 0)
+                    s.empty_wakeups.fetch_add(1, std::memory_order_relaxed);
+                else
+                    board_.set_state(i, SlotState::idle);
             }
             if (ready & (1u << tag_second)) break; // end of file: the parent retired us (or died)
         }
