@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -69,17 +70,48 @@ bool process_exists(pid_t pid) {
     return std::filesystem::exists("/proc/" + std::to_string(pid));
 }
 
-// A zombie lives for the instant between a worker's exit and the parent's waitpid; one still there
-// after `settle` is a worker nobody reaps.
-void check_no_lasting_zombie(pid_t server) {
-    for (pid_t child : child_pids(server)) {
-        if (!is_zombie(child)) continue;
-        std::this_thread::sleep_for(200ms);
-        if (!process_exists(child)) continue;
-        INFO("worker " << child << " of " << server);
-        CHECK_FALSE(is_zombie(child));
+// Samples the server's children every 10 ms for as long as it lives. A zombie exists for the instant
+// between a worker's exit and the parent's waitpid; one seen in samples 200 ms apart is a worker
+// nobody reaps.
+class ZombieWatch {
+public:
+    explicit ZombieWatch(pid_t server) : server_(server), thread_([this] { loop(); }) {}
+    ~ZombieWatch() { stop(); }
+    // Stops sampling; returns the zombies that lasted, and how many samples were taken.
+    std::set<pid_t> lasting() {
+        stop();
+        return lasting_;
     }
-}
+    int samples() const { return samples_; }
+
+private:
+    void stop() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    void loop() {
+        std::map<pid_t, std::chrono::steady_clock::time_point> first_seen;
+        while (!done_ && process_exists(server_)) {
+            auto now = std::chrono::steady_clock::now();
+            std::set<pid_t> zombies;
+            for (pid_t child : child_pids(server_))
+                if (is_zombie(child)) zombies.insert(child);
+            for (auto it = first_seen.begin(); it != first_seen.end();)
+                it = zombies.count(it->first) ? std::next(it) : first_seen.erase(it);
+            for (pid_t z : zombies) {
+                auto [it, fresh] = first_seen.emplace(z, now);
+                if (!fresh && now - it->second > 200ms) lasting_.insert(z);
+            }
+            ++samples_;
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    pid_t server_;
+    std::atomic<bool> done_{false};
+    std::atomic<int> samples_{0};
+    std::set<pid_t> lasting_;
+    std::thread thread_;
+};
 
 struct Pool {
     ChildProcess server;
@@ -118,6 +150,14 @@ std::set<pid_t> wait_idle(ChildProcess& server, long long idle) {
 }
 
 } // namespace
+
+TEST_CASE("the zombie watch used below sees a child nobody reaps", "[pool][integration]") {
+    // sh starts a child, then becomes sleep, which never calls wait: the child stays a zombie.
+    ChildProcess parent = ChildProcess::spawn({"/bin/sh", "-c", "/bin/true & exec sleep 1"}, false, false);
+    ZombieWatch zombies(parent.pid());
+    std::this_thread::sleep_for(500ms);
+    CHECK(zombies.lasting().size() == 1);
+}
 
 TEST_CASE("pool-server refuses limits that do not make sense", "[pool][integration]") {
     RunResult inverted = run_netlab({"pool-server", "--port", "0", "--min-spare", "6", "--max-spare", "5"});
@@ -176,11 +216,11 @@ TEST_CASE("under a burst the pool grows to --max-clients, never beyond, then shr
         seen.insert(pids.begin(), pids.end());
     };
     // The burst runs beside the watcher: 18 clients for 6 workers of 300 ms each.
+    ZombieWatch zombies(pool.server.pid());
     std::atomic<int> good{-1};
     std::thread clients([&] { good = burst(pool.port, 18); });
     bool grew = watch(
         pool.server, 5s, [](const std::string& l) { return json_int(l, "workers") == 6; }, each);
-    check_no_lasting_zombie(pool.server.pid());
     clients.join();
     CHECK(grew);
     CHECK(good == 18);
@@ -191,6 +231,8 @@ TEST_CASE("under a burst the pool grows to --max-clients, never beyond, then shr
     CHECK(shrank);
     CHECK(most == 6);
     for (pid_t p : seen) CHECK(p > 0);
+    CHECK(zombies.lasting().empty());
+    CHECK(zombies.samples() > 10);
     pool.server.send_signal(SIGTERM);
     CHECK(pool.server.wait(5s) == 0);
 }
@@ -225,6 +267,7 @@ TEST_CASE("SIGTERM during load lets busy workers finish, reaps all and exits 0",
     Pool pool = start_pool({"--start", "4", "--min-spare", "2", "--max-spare", "4", "--max-clients", "4",
                             "--work-ms", "400", "--tick-ms", "50", "--grace-ms", "3000"});
     std::set<pid_t> workers;
+    ZombieWatch zombies(pool.server.pid());
     std::atomic<int> good{-1};
     std::thread clients([&] { good = burst(pool.port, 4); });
     bool busy = watch(
@@ -235,12 +278,12 @@ TEST_CASE("SIGTERM during load lets busy workers finish, reaps all and exits 0",
         });
     REQUIRE(busy);
     for (pid_t p : child_pids(pool.server.pid())) workers.insert(p);
-    check_no_lasting_zombie(pool.server.pid());
     // Every client has been accepted (4 busy): none may be lost to the shutdown.
     pool.server.send_signal(SIGTERM);
     CHECK(pool.server.wait(5s) == 0);
     clients.join();
     CHECK(good == 4);
+    CHECK(zombies.lasting().empty());
     for (pid_t p : workers) {
         INFO("worker " << p);
         CHECK_FALSE(process_exists(p));
@@ -265,6 +308,7 @@ TEST_CASE("max-requests-per-child recycles workers", "[pool][integration]") {
     Pool pool = start_pool({"--start", "2", "--min-spare", "2", "--max-spare", "2", "--max-clients", "4",
                             "--max-requests-per-child", "2", "--tick-ms", "50"});
     std::set<pid_t> seen;
+    ZombieWatch zombies(pool.server.pid());
     for (int i = 0; i < 10; ++i) {
         CHECK(fetch(pool.port).size() > 1);
         for (pid_t p : child_pids(pool.server.pid())) seen.insert(p);
@@ -273,6 +317,7 @@ TEST_CASE("max-requests-per-child recycles workers", "[pool][integration]") {
     std::this_thread::sleep_for(200ms);
     for (pid_t p : child_pids(pool.server.pid())) seen.insert(p);
     CHECK(seen.size() >= 5);
+    CHECK(zombies.lasting().empty()); // every recycled worker was reaped
     pool.server.send_signal(SIGTERM);
     CHECK(pool.server.wait(5s) == 0);
     // Recycling is planned: no warning about a worker that died.
