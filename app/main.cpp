@@ -32,7 +32,7 @@ constexpr Command commands[] = {
     {"ftp-get", netlab::cmd::register_ftp_get, "download or upload a file from a TFTP server"},
     {"ftp-serve", netlab::cmd::register_ftp_serve, "serve files over TFTP (RFC 1350 and its options)"},
     {"mcast", netlab::cmd::register_mcast, "send or receive score records by UDP multicast"},
-    {"pool-server", netlab::cmd::register_not_built, "time-stamp server with a pre-forked process pool"},
+    {"pool-server", netlab::cmd::register_pool_server, "time-stamp server with a pre-forked process pool"},
     {"tcp-stamp-client", netlab::cmd::register_tcp_stamp_client,
      "read the time stamp; load-test a stamp server", netlab::cmd::tcp_stamp_client_fast_path},
     {"tcp-stamp-server", netlab::cmd::register_tcp_stamp_server, "serve the current time over TCP"},

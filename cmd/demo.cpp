@@ -2,12 +2,16 @@
 // Every step runs the real subcommands as child processes, so what it shows is what users type.
 #include "commands.hpp"
 
+#include "clock.hpp"
 #include "error.hpp"
 #include "netns.hpp"
+#include "prefork_pool.hpp"
 #include "process.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <fmt/format.h>
+#include <thread>
 #include <unistd.h>
 
 namespace netlab::cmd {
@@ -144,6 +148,50 @@ void multicast_demo(const std::string& self) {
     say("A host that had not joined would have dropped it; with --ttl 0 it would never have left h1.");
 }
 
+// pool-server under a short burst of slow clients: the view grows to --max-clients, then the idle
+// workers above --max-spare retire one per tick.
+void demo_process_pool(const std::string& self) {
+    say("");
+    say("== Process pool: pool-server grows under a burst of slow clients and shrinks back ==");
+    std::vector<std::string> argv = {
+        self,          "pool-server", "--bind",      "127.0.0.1", "--port",        "0", "--start",   "2",
+        "--min-spare", "2",           "--max-spare", "3",         "--max-clients", "6", "--work-ms", "300",
+        "--tick-ms",   "100"};
+    auto [server, port] = start_listening(argv, "pool");
+    SocketAddress to = SocketAddress::loopback(Family::v4, parse_port(port));
+    say("  ('.' idle, 'X' busy, 'G' retiring, ' ' free; 300 ms of work per client)");
+    if (auto first = server.read_stderr_line(2s)) say("  [pool] " + *first);
+    say("-- 15 clients at once --");
+    std::vector<std::thread> clients;
+    std::atomic<int> served{0};
+    for (int i = 0; i < 15; ++i)
+        clients.emplace_back([&] {
+            try {
+                if (!pool::fetch_reply(to, 5s).empty()) ++served;
+            } catch (const Error&) {
+            }
+        });
+    auto deadline = Clock::now() + 5s;
+    bool burst_over = false;
+    while (Clock::now() < deadline) {
+        auto view = server.read_stderr_line(1s);
+        if (!view) continue;
+        say("  [pool] " + *view);
+        if (served == 15 && !burst_over) {
+            burst_over = true;
+            say("-- all 15 served; the spares above --max-spare now retire, one per tick --");
+        }
+        if (burst_over && view->find(" 3 idle, 0 busy") != std::string::npos &&
+            view->find("retiring") == std::string::npos)
+            break;
+    }
+    for (auto& t : clients) t.join();
+    server.send_signal(SIGTERM);
+    auto status = server.wait(5s);
+    if (!status || *status != 0) throw Error("run", "pool-server", "the pool did not stop cleanly");
+    say("SIGTERM: the pool let busy workers finish, reaped every one and exited 0.");
+}
+
 int run_demo(const Options& opt) {
     std::string self = self_executable();
     say("== UDP: one receiver, a few score records (struct msg_st: math, chinese, name) ==");
@@ -172,6 +220,7 @@ int run_demo(const Options& opt) {
         "them.");
     run_tcp_demo(self);
     multicast_demo(self);
+    demo_process_pool(self);
     return 0;
 }
 

@@ -1,0 +1,418 @@
+// A dynamic pre-forked pool of worker processes (fork(2), waitpid(2), signalfd(2), epoll(7)).
+#include "prefork_pool.hpp"
+
+#include "clock.hpp"
+#include "error.hpp"
+#include "sockopt.hpp"
+#include "sys.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace netlab::pool {
+
+namespace {
+
+constexpr std::uint32_t tag_first = 0;  // parent: signalfd; worker: listening socket
+constexpr std::uint32_t tag_second = 1; // parent: scoreboard eventfd; worker: control pipe
+constexpr int accept_batch = 8;         // connections a worker takes per wake-up at most
+
+Fd epoll_create() {
+    int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) throw Error("epoll_create1", "", errno);
+    return Fd(fd);
+}
+
+void epoll_add(const Fd& ep, int fd, std::uint32_t events, std::uint32_t tag, const char* what) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u32 = tag;
+    if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) < 0) throw Error("epoll_ctl", what, errno);
+}
+
+// Ready tags as a bit set (1 << tag); 0 on timeout or a signal.
+unsigned epoll_wait_tags(const Fd& ep, int timeout_ms) {
+    epoll_event events[4];
+    int n = ::epoll_wait(ep.get(), events, 4, timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR) return 0;
+        throw Error("epoll_wait", "", errno);
+    }
+    unsigned ready = 0;
+    for (int i = 0; i < n; ++i) ready |= 1u << events[i].data.u32;
+    return ready;
+}
+
+// A TCP socket bound to `addr`, listening unless `listen` is false (then it only holds the port).
+Fd open_listener(const SocketAddress& addr, int backlog, bool reuseport, bool listen) {
+    Fd fd = sys::socket(addr.family(), SOCK_STREAM);
+    sockopt::reuse_address(fd);
+    if (reuseport) sockopt::reuse_port(fd);
+    if (addr.is_v6()) sockopt::ipv6_only(fd);
+    sys::bind(fd, addr);
+    if (listen) {
+        sys::listen(fd, backlog, addr);
+        // Non-blocking: a wake-up another worker won the race for must not block this one in accept.
+        sys::set_nonblocking(fd);
+    }
+    return fd;
+}
+
+int ms_until(Clock::time_point when, Clock::time_point now) {
+    if (when <= now) return 0;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count() + 1;
+    return static_cast<int>(std::min<long long>(ms, 60'000));
+}
+
+std::int64_t unix_ms_now() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+std::string describe_exit(int status) {
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char* name = sigabbrev_np(sig);
+        return fmt::format("killed by signal {} (SIG{})", sig, name ? name : "?");
+    }
+    return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+} // namespace
+
+std::optional<AcceptMode> parse_accept_mode(std::string_view name) {
+    if (name == "exclusive") return AcceptMode::exclusive;
+    if (name == "herd") return AcceptMode::herd;
+    if (name == "reuseport") return AcceptMode::reuseport;
+    return std::nullopt;
+}
+
+PreforkPool::PreforkPool(const SocketAddress& bind, const PoolConfig& config, PoolHooks hooks)
+    : config_(config), hooks_(std::move(hooks)), signals_({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1}),
+      board_(static_cast<std::size_t>(config.limits.max_clients)), policy_(config.limits),
+      control_(static_cast<std::size_t>(config.limits.max_clients)) {
+    if (auto why = check_limits(config.limits, config.start)) throw UsageError(*why);
+    // A client that closes early must cost an EPIPE, not the worker.
+    std::signal(SIGPIPE, SIG_IGN);
+    bool reuseport = config.accept == AcceptMode::reuseport;
+    listener_ = open_listener(bind, config.backlog, reuseport, !reuseport);
+    local_ = sys::local_address(listener_);
+    epoll_ = epoll_create();
+    epoll_add(epoll_, signals_.fd().get(), EPOLLIN, tag_first, "signalfd");
+    epoll_add(epoll_, board_.notify_fd().get(), EPOLLIN, tag_second, "eventfd");
+}
+
+PreforkPool::~PreforkPool() {
+    // Normally run() has reaped everyone; after an exception, no worker may outlive the pool.
+    for (std::size_t i = 0; i < board_.size(); ++i) {
+        Slot& s = board_.slot(i);
+        if (load_state(s) == SlotState::free || s.pid.load() <= 0) continue;
+        pid_t pid = s.pid.load();
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+}
+
+void PreforkPool::report(const std::string& text) {
+    if (hooks_.event) hooks_.event(text);
+}
+
+void PreforkPool::spawn(std::size_t i) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) < 0) {
+        report(fmt::format("cannot start a worker: pipe: {}", std::strerror(errno)));
+        return;
+    }
+    Fd control_read(pipe_fds[0]), control_write(pipe_fds[1]);
+    Slot& s = board_.slot(i);
+    s.retiring.store(0);
+    s.requests.store(0);
+    s.empty_wakeups.store(0);
+    s.generation.store(generation_);
+    s.started_ms.store(unix_ms_now());
+    s.state.store(static_cast<std::uint32_t>(SlotState::idle));
+    std::fflush(nullptr); // or the child would write the parent's buffered output a second time
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        s.state.store(static_cast<std::uint32_t>(SlotState::free));
+        report(fmt::format("cannot start a worker: fork: {}", std::strerror(errno)));
+        return;
+    }
+    if (pid == 0) {
+        control_write.reset();
+        worker_main(i, std::move(control_read));
+    }
+    s.pid.store(pid);
+    control_[i] = std::move(control_write);
+}
+
+void PreforkPool::worker_main(std::size_t i, Fd control) {
+    int code = 0;
+    try {
+        // The parent's descriptors are not ours: its signalfd would steal nothing from us (signals go
+        // to the process they are sent to) but its epoll, eventfd reads and other workers' pipes must
+        // not stay open here, or a retired worker's pipe would never reach end of file.
+        ::close(signals_.fd().get());
+        ::close(epoll_.get());
+        for (auto& c : control_) ::close(c.release());
+        // The parent blocked its signals for the signalfd: undo that, and let the parent alone decide
+        // on Ctrl-C (sent to the whole process group) and on terminal hang-up.
+        std::signal(SIGINT, SIG_IGN);
+        std::signal(SIGHUP, SIG_IGN);
+        std::signal(SIGTERM, SIG_DFL);
+        std::signal(SIGUSR1, SIG_DFL);
+        std::signal(SIGCHLD, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+        Fd own_listener;
+        const Fd* listener = &listener_;
+        if (config_.accept == AcceptMode::reuseport) {
+            ::close(listener_.release());
+            own_listener = open_listener(local_, config_.backlog, true, true);
+            listener = &own_listener;
+        }
+        Fd ep = epoll_create();
+        std::uint32_t listen_events = EPOLLIN;
+        if (config_.accept == AcceptMode::exclusive) listen_events |= EPOLLEXCLUSIVE;
+        epoll_add(ep, listener->get(), listen_events, tag_first, "listening socket");
+        epoll_add(ep, control.get(), EPOLLIN, tag_second, "control pipe");
+
+        Slot& s = board_.slot(i);
+        std::uint64_t served = 0;
+        for (;;) {
+            unsigned ready = epoll_wait_tags(ep, -1);
+            // A wake-up for a connection is served even when the pipe closed at the same time: with
+            // EPOLLEXCLUSIVE this worker may be the only one the kernel woke for it.
+            if (ready & (1u << tag_first)) {
+                // Under load the queue rarely empties: accepting again before the next epoll_wait saves
+                // a wake-up per connection. Bounded, so a retired worker is not kept serving.
+                bool recycle = false;
+                int taken = 0;
+                for (; taken < accept_batch && !s.retiring.load(std::memory_order_relaxed); ++taken) {
+                    std::optional<Fd> conn = sys::accept(*listener, nullptr, false);
+                    if (!conn) break;
+                    if (taken == 0) board_.set_state(i, SlotState::busy);
+                    hooks_.serve(std::move(*conn));
+                    board_.count_request(i);
+                    ++served;
+                    recycle = config_.max_requests_per_child && served >= config_.max_requests_per_child;
+                    if (recycle) break;
+                }
+                if (recycle) break;
+                if (taken == 0)
+                    s.empty_wakeups.fetch_add(1, std::memory_order_relaxed);
+                else
+                    board_.set_state(i, SlotState::idle);
+            }
+            if (ready & (1u << tag_second)) break; // end of file: the parent retired us (or died)
+        }
+    } catch (const std::exception&) {
+        code = 1; // the parent reports the exit status and replaces the worker
+    }
+    std::fflush(nullptr);
+    ::_exit(code);
+}
+
+void PreforkPool::retire(std::size_t i) {
+    Slot& s = board_.slot(i);
+    s.retiring.store(1);
+    control_[i].reset();
+}
+
+void PreforkPool::reap() {
+    for (;;) {
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno == EINTR) continue;
+        if (pid <= 0) return;
+        std::size_t i = board_.find_pid(pid);
+        if (i == board_.size()) continue; // not a worker of ours
+        Slot& s = board_.slot(i);
+        bool expected = s.retiring.load() != 0 ||
+                        (WIFEXITED(status) && WEXITSTATUS(status) == 0 && config_.max_requests_per_child);
+        if (!expected)
+            report(fmt::format("worker {} (pid {}) {}: slot freed", i, pid, describe_exit(status)));
+        control_[i].reset();
+        s.pid.store(0);
+        s.retiring.store(0);
+        s.state.store(static_cast<std::uint32_t>(SlotState::free));
+    }
+}
+
+void PreforkPool::scan() {
+    board_.rearm();
+    if (!stopping_) {
+        while (restart_pending_ > 0 && board_.counts().live() < config_.limits.max_clients) {
+            std::size_t i = board_.first_free();
+            if (i == board_.size()) break;
+            spawn(i);
+            --restart_pending_;
+        }
+        Decision d = policy_.decide(board_.counts());
+        for (int n = 0; n < d.spawn; ++n) {
+            std::size_t i = board_.first_free();
+            if (i == board_.size()) break;
+            spawn(i);
+        }
+        if (d.retire > 0) {
+            // The highest idle slot goes, so that the view stays packed to the left.
+            for (std::size_t i = board_.size(); i-- > 0;) {
+                Slot& s = board_.slot(i);
+                if (load_state(s) == SlotState::idle && !s.retiring.load()) {
+                    retire(i);
+                    break;
+                }
+            }
+        }
+        if (d.at_limit && !at_limit_reported_)
+            report(fmt::format("--max-clients ({}) reached with fewer than --min-spare idle workers: "
+                               "new connections may wait in the backlog",
+                               config_.limits.max_clients));
+        at_limit_reported_ = d.at_limit;
+    }
+    // The view plus who lives in each slot: a worker replaced within one scan is a change too.
+    std::string signature = board_.render();
+    for (std::size_t i = 0; i < board_.size(); ++i) {
+        const Slot& s = board_.slot(i);
+        signature += fmt::format(" {}{}", s.pid.load(), s.retiring.load() ? "g" : "");
+    }
+    if (signature != last_signature_) {
+        last_signature_ = std::move(signature);
+        if (hooks_.changed) hooks_.changed(board_);
+    }
+}
+
+void PreforkPool::begin_shutdown() {
+    if (stopping_) return;
+    stopping_ = true;
+    restart_pending_ = 0;
+    listener_.reset();
+    for (std::size_t i = 0; i < board_.size(); ++i)
+        if (load_state(board_.slot(i)) != SlotState::free) retire(i);
+}
+
+void PreforkPool::restart() {
+    ++generation_;
+    for (std::size_t i = 0; i < board_.size(); ++i) {
+        Slot& s = board_.slot(i);
+        if (load_state(s) != SlotState::free && !s.retiring.load()) retire(i);
+    }
+    restart_pending_ = std::max(config_.start, config_.limits.min_spare);
+}
+
+void PreforkPool::run() {
+    for (int n = 0; n < config_.start; ++n) spawn(static_cast<std::size_t>(n));
+    auto now = Clock::now();
+    auto next_tick = now + config_.tick;
+    auto last_scan = now;
+    std::optional<Clock::time_point> scan_due = now; // the first scan right away
+    std::optional<Clock::time_point> kill_at;
+    bool killed = false;
+    for (;;) {
+        now = Clock::now();
+        auto wake = next_tick;
+        if (scan_due) wake = std::min(wake, *scan_due);
+        if (kill_at && !killed) wake = std::min(wake, *kill_at);
+        unsigned ready = epoll_wait_tags(epoll_, ms_until(wake, now));
+        now = Clock::now();
+        bool dump = false;
+        if (ready & (1u << tag_first)) {
+            while (auto sig = signals_.read()) {
+                if (*sig == SIGCHLD) {
+                    reap();
+                    scan_due = now; // a death is handled at once, not at the pace of notifications
+                } else if (*sig == SIGTERM || *sig == SIGINT) {
+                    begin_shutdown();
+                    kill_at = now + config_.grace;
+                    scan_due = now;
+                } else if (*sig == SIGHUP && !stopping_) {
+                    restart();
+                    scan_due = now;
+                } else if (*sig == SIGUSR1) {
+                    dump = true;
+                }
+            }
+        }
+        if (ready & (1u << tag_second)) {
+            board_.drain();
+            // Leave the pending flag set until the scan: workers skip their eventfd write meanwhile.
+            auto due = std::max(now, last_scan + config_.scan_interval);
+            scan_due = scan_due ? std::min(*scan_due, due) : due;
+        }
+        if (now >= next_tick) {
+            policy_.tick();
+            next_tick = now + config_.tick;
+            scan_due = now;
+        }
+        if (scan_due && now >= *scan_due) {
+            scan();
+            last_scan = now;
+            scan_due.reset();
+        }
+        if (dump && hooks_.dump) hooks_.dump(board_);
+        if (stopping_) {
+            if (board_.counts().live() == 0) break;
+            if (kill_at && now >= *kill_at && !killed) {
+                // Grace is over: the pids are still ours (not yet reaped), so no other process is hit.
+                for (std::size_t i = 0; i < board_.size(); ++i) {
+                    const Slot& s = board_.slot(i);
+                    if (load_state(s) != SlotState::free && s.pid.load() > 0) ::kill(s.pid.load(), SIGKILL);
+                }
+                killed = true;
+            }
+        }
+    }
+    reap();
+}
+
+} // namespace netlab::pool
+
+namespace netlab::pool {
+
+bool send_reply(const Fd& connection, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::send(connection.get(), data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EPIPE || errno == ECONNRESET) return false;
+            throw Error("send", "reply", errno);
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+} // namespace netlab::pool
+
+namespace netlab::pool {
+
+std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout) {
+    Fd fd = sys::socket(server.family(), SOCK_STREAM);
+    sockopt::receive_timeout(fd, timeout);
+    sys::connect(fd, server);
+    std::string reply;
+    char buf[256];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break; // end of file, or the timeout (EAGAIN): what came is the answer
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    return reply;
+}
+
+} // namespace netlab::pool

@@ -1,0 +1,107 @@
+// A dynamic pre-forked pool of worker processes sharing one listening TCP socket, managed like Apache's
+// prefork MPM: fork(2), waitpid(2) on SIGCHLD read from a signalfd(2), epoll(7) with EPOLLEXCLUSIVE.
+#pragma once
+
+#include "address.hpp"
+#include "fd.hpp"
+#include "pool_policy.hpp"
+#include "scoreboard.hpp"
+#include "signals.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace netlab::pool {
+
+// How idle workers wait for a connection on the shared socket:
+//   exclusive  each worker's epoll holds the socket with EPOLLEXCLUSIVE: one wake-up per connection
+//   herd       the same without EPOLLEXCLUSIVE: every idle worker wakes (the thundering herd)
+//   reuseport  each worker listens on its own SO_REUSEPORT socket; the kernel hashes connections
+enum class AcceptMode { exclusive, herd, reuseport };
+std::optional<AcceptMode> parse_accept_mode(std::string_view name);
+
+struct PoolConfig {
+    PoolLimits limits;
+    int start = 5;
+    std::uint64_t max_requests_per_child = 0;    // 0 = never recycle
+    std::chrono::milliseconds tick{1000};        // maintenance period: spawn budget and retirement pace
+    std::chrono::milliseconds grace{5000};       // how long busy workers may finish on SIGTERM
+    std::chrono::milliseconds scan_interval{10}; // at most one scan per interval while notifications pour in
+    AcceptMode accept = AcceptMode::exclusive;
+    int backlog = 1024;
+};
+
+struct PoolHooks {
+    // In a worker: serve one accepted connection (the hook owns and closes it). Exceptions end the worker.
+    std::function<void(Fd connection)> serve;
+    // In the parent, after a scan that changed the view or the counts.
+    std::function<void(const Scoreboard&)> changed;
+    // In the parent, on SIGUSR1.
+    std::function<void(const Scoreboard&)> dump;
+    // In the parent: a line worth logging ("worker 3 (pid 123) killed by signal 9").
+    std::function<void(const std::string&)> event;
+};
+
+class PreforkPool {
+public:
+    // Blocks the pool's signals (into a signalfd) and opens the listening socket; no worker yet.
+    PreforkPool(const SocketAddress& bind, const PoolConfig& config, PoolHooks hooks);
+    ~PreforkPool();
+    PreforkPool(const PreforkPool&) = delete;
+    PreforkPool& operator=(const PreforkPool&) = delete;
+
+    SocketAddress local_address() const { return local_; }
+    const Scoreboard& scoreboard() const { return board_; }
+
+    // Starts the workers and manages them until SIGTERM or SIGINT, then stops them (busy ones get
+    // config.grace to finish, then SIGKILL) and returns once every child is reaped.
+    void run();
+
+private:
+    void spawn(std::size_t slot);
+    [[noreturn]] void worker_main(std::size_t slot, Fd control);
+    void retire(std::size_t slot);
+    void reap();
+    void scan();
+    void begin_shutdown();
+    void restart();
+    void report(const std::string& text);
+
+    PoolConfig config_;
+    PoolHooks hooks_;
+    SignalFd signals_;
+    Scoreboard board_;
+    SpawnPolicy policy_;
+    Fd listener_; // exclusive, herd: the shared socket; reuseport: bound, never listening, holds the port
+    SocketAddress local_;
+    Fd epoll_;
+    std::vector<Fd> control_; // per slot: the write end of the worker's pipe; closing it retires the worker
+    std::uint32_t generation_ = 0;
+    int restart_pending_ = 0;
+    bool stopping_ = false;
+    bool at_limit_reported_ = false;
+    std::string last_signature_;
+};
+
+} // namespace netlab::pool
+
+namespace netlab::pool {
+
+// Sends all of `data` on a connected socket without raising SIGPIPE. False when the peer is gone
+// (EPIPE, ECONNRESET): an expected outcome for a server. Throws Error on anything else.
+bool send_reply(const Fd& connection, std::string_view data);
+
+} // namespace netlab::pool
+
+namespace netlab::pool {
+
+// A client of the stamp service: connects, reads until the server closes (or `timeout`), returns it.
+std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout);
+
+} // namespace netlab::pool
