@@ -11,6 +11,7 @@
 #include "text.hpp"
 #include "udp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -128,7 +129,7 @@ void print_stats(const Counters& c, const ReceiverOptions& opt, double seconds, 
 
 int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const GlobalOptions& global) {
     sockopt::receive_buffer(sock, opt.receive_buffer);
-    SignalFd signals{SIGINT, SIGTERM};
+    StopOnSignals stop{SIGINT, SIGTERM};
     // 512-byte slots: a record is at most 504 bytes, and MSG_TRUNC tells the real size of larger ones.
     ReceiveBatch batch(64, 512);
     OutputBuffer out(STDOUT_FILENO);
@@ -142,43 +143,30 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
     bool timed_out = false;
     auto idle_limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
     bool done = false;
-    // A batch that came back short emptied the queue: asking again at once would only return
-    // EAGAIN, one wasted system call per wake-up, so go straight to poll.
-    bool queue_may_hold_more = true;
+    // The loop blocks in recvmmsg itself, one system call per wake-up as in a bare receive loop.
+    // SO_RCVTIMEO cuts the wait into slices: 50 ms of quiet flushes buffered output to a file or pipe
+    // (a terminal is flushed after every batch), the idle --timeout is checked, and a signal that
+    // lands just before the call blocks is seen within 100 ms.
+    std::chrono::milliseconds current_slice{-1};
     while (!done) {
-        std::size_t n = queue_may_hold_more ? batch.receive(sock) : 0;
-        queue_may_hold_more = true;
+        if (int signo = stop.received()) {
+            spdlog::info("stopping on signal {}", strsignal(signo));
+            break;
+        }
+        std::chrono::milliseconds slice{out.empty() ? 100 : 50};
+        if (opt.timeout > 0) {
+            auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(last_datagram + idle_limit - Clock::now());
+            slice = std::clamp(left, std::chrono::milliseconds{1}, slice);
+        }
+        if (slice != current_slice) {
+            sockopt::receive_timeout(sock, slice);
+            current_slice = slice;
+        }
+        std::size_t n = batch.receive(sock, true);
         if (n == 0) {
-            // Idle. A terminal sees records at once; files and pipes get them once the burst is over
-            // (50 ms of quiet), so a flood costs one write per 64 KiB, not one per record.
-            int wait_ms = -1;
-            if (opt.timeout > 0) {
-                auto left = last_datagram + idle_limit - Clock::now();
-                wait_ms = static_cast<int>(
-                    std::max<long>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
-            }
-            if (!out.empty()) {
-                if (out.is_terminal()) {
-                    out.flush();
-                } else {
-                    pollfd quiet[1] = {{sock.get(), POLLIN, 0}};
-                    int short_wait = wait_ms < 0 ? 50 : std::min(wait_ms, 50);
-                    if (sys::poll(quiet, short_wait) > 0) continue;
-                    out.flush();
-                }
-            }
-            pollfd fds[2] = {{sock.get(), POLLIN, 0}, {signals.fd().get(), POLLIN, 0}};
-            if (opt.timeout > 0) {
-                auto left = last_datagram + idle_limit - Clock::now();
-                wait_ms = static_cast<int>(
-                    std::max<long>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
-            }
-            sys::poll(fds, wait_ms);
-            if (fds[1].revents & POLLIN) {
-                auto signo = signals.read();
-                spdlog::info("stopping on signal {}", signo ? strsignal(*signo) : "?");
-                break;
-            }
+            if (stop.received()) continue;
+            out.flush();
             if (opt.timeout > 0 && Clock::now() - last_datagram >= idle_limit) {
                 timed_out = true;
                 break;
@@ -186,7 +174,6 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
             continue;
         }
         last_datagram = Clock::now();
-        queue_may_hold_more = n == batch.capacity();
         for (std::size_t i = 0; i < n && !done; ++i) {
             auto data = batch.data(i);
             std::size_t length = batch.length(i);
@@ -206,6 +193,7 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
             if (print_records) printer.print(from, decoded.record);
             done = opt.count && counters.records >= opt.count;
         }
+        if (out.is_terminal()) out.flush();
     }
     out.flush();
     double seconds = seconds_between(start, Clock::now());

@@ -39,3 +39,36 @@ std::optional<int> SignalFd::read() {
 }
 
 } // namespace netlab
+
+namespace netlab {
+
+namespace {
+volatile sig_atomic_t stop_signal = 0;
+extern "C" void record_stop_signal(int signo) {
+    stop_signal = signo;
+}
+} // namespace
+
+StopOnSignals::StopOnSignals(std::initializer_list<int> signals) {
+    stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = record_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; // no SA_RESTART: the blocked call must come back with EINTR
+    for (int s : signals) {
+        if (count_ == 4) break;
+        if (::sigaction(s, &action, &saved_[count_].action) < 0)
+            throw Error("sigaction", strsignal(s), errno);
+        saved_[count_++].signo = s;
+    }
+}
+
+StopOnSignals::~StopOnSignals() {
+    for (int i = 0; i < count_; ++i) ::sigaction(saved_[i].signo, &saved_[i].action, nullptr);
+}
+
+int StopOnSignals::received() const noexcept {
+    return stop_signal;
+}
+
+} // namespace netlab

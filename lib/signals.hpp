@@ -29,3 +29,29 @@ private:
 };
 
 } // namespace netlab
+
+namespace netlab {
+
+// Catches the given signals with a handler that only records them, installed without SA_RESTART so
+// that a blocking call (recvmmsg) returns EINTR: for loops that block in the kernel rather than in
+// poll. The destructor restores the previous handlers. One instance at a time per process.
+class StopOnSignals {
+public:
+    explicit StopOnSignals(std::initializer_list<int> signals);
+    ~StopOnSignals();
+    StopOnSignals(const StopOnSignals&) = delete;
+    StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+    // The signal that arrived, or 0.
+    int received() const noexcept;
+
+private:
+    struct Saved {
+        int signo;
+        struct sigaction action;
+    };
+    Saved saved_[4];
+    int count_ = 0;
+};
+
+} // namespace netlab

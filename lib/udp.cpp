@@ -18,7 +18,7 @@ ReceiveBatch::ReceiveBatch(std::size_t count, std::size_t slot_size)
     filled_ = count;
 }
 
-std::size_t ReceiveBatch::receive(const Fd& fd) {
+std::size_t ReceiveBatch::receive(const Fd& fd, bool wait) {
     // The kernel writes only msg_len, msg_namelen and msg_flags, and only in the entries it filled:
     // resetting those few, not all 64, keeps a short batch cheap.
     for (std::size_t i = 0; i < filled_; ++i) {
@@ -30,10 +30,11 @@ std::size_t ReceiveBatch::receive(const Fd& fd) {
     for (;;) {
         // MSG_TRUNC makes msg_len the datagram's real length, so oversized ones can be reported.
         int n = ::recvmmsg(fd.get(), headers_.data(), static_cast<unsigned>(headers_.size()),
-                           MSG_DONTWAIT | MSG_TRUNC, nullptr);
+                           (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_TRUNC, nullptr);
         if (n >= 0) return filled_ = static_cast<std::size_t>(n);
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN) return 0;
+        // A caller that waits wants to see the signal that interrupted it.
+        if (errno == EINTR && !wait) continue;
+        if (errno == EAGAIN || errno == EINTR) return 0;
         // A pending ICMP error on a connected or multicast socket is not a reason to stop receiving.
         if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) continue;
         throw Error("recvmmsg", "", errno);

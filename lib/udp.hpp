@@ -17,8 +17,9 @@ class ReceiveBatch {
 public:
     ReceiveBatch(std::size_t count, std::size_t slot_size);
 
-    // Takes whatever datagrams are waiting, without blocking; 0 when none are. Throws on errors.
-    std::size_t receive(const Fd& fd);
+    // Takes whatever datagrams are waiting; 0 when none are. With wait, blocks for the first one
+    // (MSG_WAITFORONE) until SO_RCVTIMEO or a signal, and returns 0 then. Throws on errors.
+    std::size_t receive(const Fd& fd, bool wait = false);
 
     // The bytes of datagram i held in its slot (at most slot_size).
     std::span<const std::uint8_t> data(std::size_t i) const;
