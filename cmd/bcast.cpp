@@ -77,10 +77,7 @@ int run_recv(const RecvOptions& opt, const GlobalOptions& global) {
     sockopt::reuse_address(sock);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
-    if (local.port() == 0)
-        fmt::print(stderr, "netlab bcast recv: listening on {}\n", bound.to_string());
-    else
-        spdlog::info("listening on {}", bound.to_string());
+    announce_listening("bcast recv", local.port(), bound);
     return receive_score_records(sock, opt.receive, global);
 }
 

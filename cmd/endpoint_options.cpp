@@ -3,6 +3,9 @@
 
 #include "error.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 namespace netlab::cmd {
 
 void EndpointOptions::add_to(CLI::App& app, const std::string& host_flag, const std::string& what,
@@ -32,6 +35,14 @@ SocketAddress EndpointOptions::resolve(std::uint16_t default_port, bool server) 
     if (port >= 0) addr.set_port(static_cast<std::uint16_t>(port));
     if (!server && addr.port() == 0) throw UsageError("port 0 is not a destination");
     return addr;
+}
+
+void announce_listening(std::string_view command, std::uint16_t requested_port, const SocketAddress& bound,
+                        std::string_view detail) {
+    if (requested_port == 0)
+        fmt::print(stderr, "netlab {}: listening on {}\n", command, bound.to_string());
+    else
+        spdlog::info("listening on {}{}", bound.to_string(), detail);
 }
 
 } // namespace netlab::cmd

@@ -21,4 +21,10 @@ struct EndpointOptions {
     SocketAddress resolve(std::uint16_t default_port, bool server) const;
 };
 
+// Says where a server listens. Asked for port 0, it must learn the port the kernel chose, and tests and
+// scripts read it from this line, so it is printed on stderr even with -q ("netlab udp-recv: listening
+// on 0.0.0.0:40123"); otherwise it is an info log line (-v), with `detail` appended.
+void announce_listening(std::string_view command, std::uint16_t requested_port, const SocketAddress& bound,
+                        std::string_view detail = "");
+
 } // namespace netlab::cmd

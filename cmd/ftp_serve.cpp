@@ -79,10 +79,7 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
-    if (local.port() == 0)
-        fmt::print(stderr, "netlab ftp-serve: listening on {}\n", bound.to_string());
-    else
-        spdlog::info("listening on {}", bound.to_string());
+    announce_listening("ftp-serve", local.port(), bound);
     opt.config.timing.max_rto = tftp::Duration(opt.timeout);
     opt.config.timing.retries = opt.retries;
     opt.config.policy.max_block_size = opt.max_block_size;

@@ -3,6 +3,7 @@
 // `mcast recv` joins one or more groups, from any source or one (RFC 4607), prints what arrives as
 // udp-recv does and leaves the groups on exit.
 #include "commands.hpp"
+#include "endpoint_options.hpp"
 #include "score_receiver.hpp"
 #include "score_sender.hpp"
 
@@ -129,10 +130,7 @@ int run_recv(const RecvOptions& opt, const GlobalOptions& global) {
                      on_interface(ifname));
     }
     SocketAddress bound = sys::local_address(sock);
-    if (opt.port == 0)
-        fmt::print(stderr, "netlab mcast recv: listening on {}\n", bound.to_string());
-    else
-        spdlog::info("listening on {}", bound.to_string());
+    announce_listening("mcast recv", static_cast<std::uint16_t>(opt.port), bound);
     int status = receive_score_records(sock, opt.receive, global);
     memberships.clear(); // leave the groups (IP_DROP_MEMBERSHIP) before closing
     spdlog::info("left {} group(s)", groups.size());

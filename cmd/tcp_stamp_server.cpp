@@ -374,13 +374,10 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
                 shared->stop.notify();
             }
         });
-    // Tests and scripts that ask for port 0 need to learn the port, so this line is never silenced.
-    // It comes once every descriptor the server keeps is open, so they can be counted from here on.
-    if (local.port() == 0)
-        fmt::print(stderr, "netlab tcp-stamp-server: listening on {}\n", bound.to_string());
-    else
-        spdlog::info("listening on {} ({} model, {} format)", bound.to_string(), model_name(opt.model),
-                     stamp::format_name(opt.format));
+    // It comes once every descriptor the server keeps is open, so tests can count them from here on.
+    announce_listening(
+        "tcp-stamp-server", local.port(), bound,
+        fmt::format(" ({} model, {} format)", model_name(opt.model), stamp::format_name(opt.format)));
     std::exception_ptr failure;
     try {
         server.run();

@@ -25,11 +25,7 @@ int run_udp_recv(const Options& opt, const GlobalOptions& global) {
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
-    // Tests and scripts that ask for port 0 need to learn the port, so this line is never silenced.
-    if (local.port() == 0)
-        fmt::print(stderr, "netlab udp-recv: listening on {}\n", bound.to_string());
-    else
-        spdlog::info("listening on {}", bound.to_string());
+    announce_listening("udp-recv", local.port(), bound);
     return receive_score_records(sock, opt.receive, global);
 }
 
