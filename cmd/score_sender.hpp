@@ -21,8 +21,9 @@ struct SenderOptions {
     double rate = 0;
     std::optional<std::uint64_t> seed;
     bool hexdump = false;
+    bool no_segmentation = false;
 
-    // --name, --math, --chinese, --count, --rate, --seed, --hexdump.
+    // --name, --math, --chinese, --count, --rate, --seed, --hexdump, --no-gso.
     void add_to(CLI::App& app);
     // Throws UsageError when the name cannot be sent.
     void check() const;

@@ -5,6 +5,7 @@
 #include "fd.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -51,13 +52,31 @@ public:
         bool refused = false; // an earlier datagram drew ICMP port unreachable (ECONNREFUSED)
     };
     // Sends datagrams [0, n); blocks while the socket buffer is full. Throws on other errors.
+    // When they all have the same length, groups of up to segments_per_message go down the stack
+    // as one message with UDP segmentation offload (UDP_SEGMENT, Linux 4.18): route, firewall and
+    // device are passed once per group and the datagrams are cut out afterwards, on the wire
+    // exactly as if sent one by one. A kernel or device that refuses it gets one per message.
     Result send(const Fd& fd, std::size_t n);
+    // Whether the last send used segmentation offload (for logs and tests).
+    bool segmented() const { return segmented_; }
+    void disable_segmentation() { segmentation_refused_ = true; }
+
+    static constexpr std::size_t segments_per_message = 64; // the kernel's UDP_MAX_SEGMENTS
 
 private:
+    Result send_each_from(const Fd& fd, std::size_t first, std::size_t n);
+    // std::nullopt when the kernel refused segmentation offload and nothing was sent.
+    std::optional<Result> send_segmented(const Fd& fd, std::size_t n);
+
     std::size_t slot_size_;
     std::vector<std::uint8_t> buffer_;
     std::vector<iovec> iovs_;
     std::vector<mmsghdr> headers_;
+    // One message per group of segments_per_message datagrams, each with a UDP_SEGMENT cmsg.
+    std::vector<mmsghdr> group_headers_;
+    std::vector<std::uint8_t> group_controls_;
+    bool segmentation_refused_ = false;
+    bool segmented_ = false;
 };
 
 } // namespace netlab
