@@ -6,6 +6,7 @@
 
 #include "clock.hpp"
 #include "error.hpp"
+#include "output.hpp"
 #include "prefork_pool.hpp"
 #include "time_stamp.hpp"
 
@@ -141,10 +142,14 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
         // The tutorial's sleep(5) after each client, made optional: the pool can be watched growing.
         if (work.count() > 0) sleep_until(Clock::now() + work);
     };
-    hooks.changed = [json, show_view, view](const pool::Scoreboard& board) {
+    // Live snapshots may be dropped when stdout is a pipe that is not being read; dumps (SIGUSR1) and
+    // the final state are asked for, so they wait.
+    auto snapshots = std::make_shared<SnapshotWriter>(STDOUT_FILENO);
+    hooks.changed = [json, show_view, view, snapshots](const pool::Scoreboard& board) {
         if (json) {
-            fmt::print("{}", scoreboard_json(board, "scoreboard"));
             std::fflush(stdout);
+            if (!snapshots->write(scoreboard_json(board, "scoreboard")) && snapshots->dropped() == 1)
+                spdlog::warn("stdout is not being read: dropping scoreboard lines until it is");
         } else if (show_view) {
             view->draw(board);
         }
@@ -171,6 +176,8 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
     std::fflush(stderr);
     server.run();
     view.reset();
+    if (snapshots->dropped())
+        spdlog::warn("{} scoreboard lines dropped while stdout was not being read", snapshots->dropped());
     spdlog::info("stopped: every worker reaped");
     return 0;
 }

@@ -376,3 +376,19 @@ TEST_CASE("every accept mode serves", "[pool][integration]") {
         CHECK(pool.server.wait(5s) == 0);
     }
 }
+
+TEST_CASE("a --status-json reader that stops reading does not stall the pool", "[pool][integration]") {
+    // Nobody reads the server's stdout here: its pipe fills after a few hundred scoreboard lines.
+    // Workers retire after every request, so the parent must keep forking, reaping and answering
+    // signals while its status output has nowhere to go.
+    Pool pool = start_pool({"--start", "2", "--min-spare", "2", "--max-spare", "3", "--max-clients", "4",
+                            "--max-requests-per-child", "1", "--tick-ms", "20"});
+    int good = 0;
+    for (int i = 0; i < 600; ++i) good += fetch(pool.port, 5s).size() > 1 ? 1 : 0;
+    CHECK(good == 600);
+    pool.server.send_signal(SIGTERM);
+    CHECK(pool.server.wait(5s) == 0);
+    std::string err = pool.server.read_all_stderr(1s);
+    CHECK(err.find("stdout is not being read") != std::string::npos);
+    CHECK(err.find("scoreboard lines dropped") != std::string::npos);
+}
