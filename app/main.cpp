@@ -1,6 +1,7 @@
 // netlab: one binary, many subcommands, dispatched by argv[1] or, through a symlink, by argv[0].
 #include "commands.hpp"
 #include "error.hpp"
+#include "manual.hpp"
 #include "version.hpp"
 
 #include <cerrno>
@@ -97,17 +98,28 @@ int finish_stdout(const std::string& prefix, int code) {
     return code;
 }
 
-int run_command(const Command& command, int argc, char** argv) {
-    std::string prefix = "netlab " + std::string(command.name);
-    if (command.fast_path)
-        if (auto code = command.fast_path(argc, argv, prefix)) return finish_stdout(prefix, *code);
-    CLI::App app(std::string(command.summary), prefix);
-    netlab::cmd::GlobalOptions global;
+// The parser that runs a command and that `netlab --man` and `--completion` document.
+std::unique_ptr<netlab::app::Parser> make_parser(std::string_view summary, const std::string& name,
+                                                 RegisterFn register_fn) {
+    auto parser = std::make_unique<netlab::app::Parser>(std::string(summary), name);
+    CLI::App& app = parser->app;
+    netlab::cmd::GlobalOptions& global = parser->global;
     app.set_help_flag("-h,--help", "Print this help and exit");
     app.add_flag("-v,--verbose", global.verbosity, "More diagnostics on stderr (repeat: -vv, -vvv)");
     app.add_flag("-q,--quiet", global.quiet, "Only errors on stderr, no summaries on stdout");
     app.add_flag("--json", global.json, "Print one JSON object per line on stdout instead of text");
-    netlab::cmd::Runner runner = command.register_fn(app, global);
+    if (register_fn) parser->runner = register_fn(app, global);
+    return parser;
+}
+
+int run_command(const Command& command, int argc, char** argv) {
+    std::string prefix = "netlab " + std::string(command.name);
+    if (command.fast_path)
+        if (auto code = command.fast_path(argc, argv, prefix)) return finish_stdout(prefix, *code);
+    auto parser = make_parser(command.summary, prefix, command.register_fn);
+    CLI::App& app = parser->app;
+    const netlab::cmd::GlobalOptions& global = parser->global;
+    const netlab::cmd::Runner& runner = parser->runner;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -162,6 +174,12 @@ int main(int argc, char** argv) {
             return exit_usage;
         }
         return install_symlinks(argv[2]);
+    }
+    if (netlab::app::is_documentation_option(first)) {
+        std::vector<netlab::app::CommandEntry> table;
+        for (const auto& c : commands) table.push_back({c.name, c.summary, c.register_fn});
+        int code = netlab::app::print_documentation(table, make_parser, {argv + 1, argv + argc});
+        return finish_stdout("netlab", code);
     }
     if (const Command* c = find_command(first)) return run_command(*c, argc - 1, argv + 1);
     if (first.front() == '-') {
