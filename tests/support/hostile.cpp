@@ -37,7 +37,11 @@ Usage usage_of(pid_t pid) {
     u.threads = static_cast<int>(status_field(pid, "Threads"));
     for (pid_t child : child_pids(pid)) {
         ++u.children;
-        if (is_zombie(child)) ++u.zombies;
+        try {
+            if (is_zombie(child)) ++u.zombies;
+        } catch (const std::exception&) {
+            // Reaped between the listing and the read (libstdc++ throws on ESRCH): no zombie then.
+        }
     }
     std::ifstream in(proc_path(pid, "stat"));
     std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
