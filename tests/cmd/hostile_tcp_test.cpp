@@ -106,6 +106,18 @@ int own_fds(const Usage& u, bool pool) {
     return pool ? u.fds - u.children : u.fds;
 }
 
+// The most descriptors any child (a pool worker) holds; one reaped meanwhile counts for nothing.
+int max_child_fds(pid_t pid) {
+    int most = 0;
+    for (pid_t child : child_pids(pid)) {
+        try {
+            most = std::max(most, count_open_fds(child));
+        } catch (const std::exception&) {
+        }
+    }
+    return most;
+}
+
 // A server under test, with what it held before the attack.
 class Target {
 public:
@@ -119,6 +131,7 @@ public:
         // One event loop and nothing else once the threads model's workers have ended.
         if (!kind_.pool) before_.threads = 1;
         fds_before_ = own_fds(before_, kind_.pool);
+        worker_fds_before_ = max_child_fds(pid());
         INFO("before: " << describe(before_));
     }
 
@@ -136,6 +149,7 @@ public:
         CHECK(now.zombies == 0);
         if (kind_.pool) {
             CHECK(now.children <= 20); // --max-clients' default
+            CHECK(max_child_fds(pid()) <= worker_fds_before_);
         } else {
             CHECK(now.children == 0);
             CHECK(now.threads == before_.threads);
@@ -172,6 +186,7 @@ private:
     std::uint16_t port_ = 0;
     Usage before_;
     int fds_before_ = -1;
+    int worker_fds_before_ = 0;
 };
 
 // How many connections the attacks below open: 2,000, or fewer when the hard descriptor limit of the
