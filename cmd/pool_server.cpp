@@ -168,6 +168,10 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
         view->before_log();
         spdlog::warn("{}", text);
     };
+    hooks.error = [view](const std::string& text) {
+        view->before_log();
+        spdlog::error("{}", text);
+    };
 
     SocketAddress local = opt.bind.resolve(stamp::default_port, true);
     pool::PreforkPool server(local, config, std::move(hooks));

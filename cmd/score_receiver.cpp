@@ -39,6 +39,7 @@ constexpr auto flood_linger = std::chrono::microseconds(250);
 struct Counters {
     std::uint64_t records = 0;
     std::uint64_t malformed = 0;
+    std::uint64_t escaped = 0; // records whose name had to be escaped to be shown
     std::uint64_t bytes = 0;
 };
 
@@ -116,16 +117,17 @@ void print_stats(const Counters& c, const ReceiverOptions& opt, double seconds, 
         std::string expect = opt.expect ? fmt::format(",\"expected\":{},\"lost\":{},\"loss_percent\":{:.3f}",
                                                       opt.expect, lost, loss)
                                         : "";
-        fmt::print("{{\"type\":\"stats\",\"received\":{},\"malformed\":{},\"bytes\":{},\"seconds\":{:.6f},"
-                   "\"rate\":{:.1f}{}}}\n",
-                   c.records, c.malformed, c.bytes, seconds, rate, expect);
+        fmt::print("{{\"type\":\"stats\",\"received\":{},\"malformed\":{},\"escaped\":{},\"bytes\":{},"
+                   "\"seconds\":{:.6f},\"rate\":{:.1f}{}}}\n",
+                   c.records, c.malformed, c.escaped, c.bytes, seconds, rate, expect);
         return;
     }
     std::string expect =
         opt.expect ? fmt::format(", {} of {} expected, {} lost ({:.2f}%)", c.records, opt.expect, lost, loss)
                    : "";
-    fmt::print(stderr, "received {} records, {} malformed, {} bytes in {:.3f} s: {:.0f} records/s{}\n",
-               c.records, c.malformed, c.bytes, seconds, rate, expect);
+    fmt::print(stderr,
+               "received {} records, {} malformed, {} escaped, {} bytes in {:.3f} s: {:.0f} records/s{}\n",
+               c.records, c.malformed, c.escaped, c.bytes, seconds, rate, expect);
 }
 
 } // namespace
@@ -143,6 +145,7 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
 
     auto start = Clock::now();
     auto last_datagram = start;
+    auto last_flush = start;
     bool timed_out = false;
     auto idle_limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
     bool done = false;
@@ -177,6 +180,12 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
             continue;
         }
         last_datagram = Clock::now();
+        // A flood with no quiet 50 ms would otherwise hold every record back until it ends: records
+        // that came before the flood or between its datagrams are written at least every 100 ms.
+        if (!out.empty() && last_datagram - last_flush >= std::chrono::milliseconds{100}) {
+            out.flush();
+            last_flush = last_datagram;
+        }
         for (std::size_t i = 0; i < n && !done; ++i) {
             auto data = batch.data(i);
             std::size_t length = batch.length(i);
@@ -193,6 +202,7 @@ int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const Glob
             }
             ++counters.records;
             counters.bytes += length;
+            if (needs_escaping(decoded.record.name)) ++counters.escaped;
             if (print_records) printer.print(from, decoded.record);
             done = opt.count && counters.records >= opt.count;
         }

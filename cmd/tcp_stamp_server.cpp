@@ -91,7 +91,8 @@ struct Shared {
     std::atomic<std::uint64_t> served{0};
     std::atomic<std::uint64_t> failed{0};
     std::atomic<std::uint64_t> accept_errors{0};
-    std::atomic<unsigned> live{0}; // connections being served by children or threads
+    std::atomic<std::uint64_t> refused{0}; // reset at once while out of descriptors
+    std::atomic<unsigned> live{0};         // connections being served by children or threads
     Wakeup worker_done;
     Wakeup stop; // never drained: once notified, every loop sees it readable and stops
     Clock::time_point start = Clock::now();
@@ -175,6 +176,7 @@ private:
                 return;
             }
             if (!conn) return; // EAGAIN: the queue is empty
+            if (refusing_) end_refusing();
             if (inline_only || opt_.model == Model::epoll)
                 serve_inline(*conn, peer);
             else if (opt_.model == Model::fork)
@@ -187,7 +189,11 @@ private:
     void on_accept_error(const Error& e) {
         ++shared_->accept_errors;
         int err = e.error_number();
-        bool exhausted = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM || err == EAGAIN;
+        if (err == EMFILE || err == ENFILE) {
+            on_out_of_descriptors(e);
+            return;
+        }
+        bool exhausted = err == ENOBUFS || err == ENOMEM || err == EAGAIN;
         auto now = Clock::now();
         if (!last_accept_warning_ || now - *last_accept_warning_ >= 10s) {
             std::string held =
@@ -202,6 +208,29 @@ private:
         }
         // The listener stays readable while the queue is full, so without a pause the loop would spin.
         if (exhausted) paused_until_ = now + exhausted_pause;
+    }
+
+    // Out of descriptors: refuse the waiting connections with the reserve descriptor (or, when it is
+    // gone, pause), and say so once for the whole episode, not once per refused client.
+    void on_out_of_descriptors(const Error& e) {
+        if (!refusing_) refused_before_ = shared_->refused.load();
+        std::optional<std::size_t> refused = reserve_.refuse_waiting(listener_, batch_size);
+        if (refused) shared_->refused += *refused;
+        if (!refusing_) {
+            // An error even under -q: the server is turning clients away.
+            spdlog::error("{}: {}", e.what(),
+                          refused ? "refusing connections until descriptors are free"
+                                  : "pausing accepts for 100 ms until descriptors are free");
+            refusing_ = true;
+        }
+        // Without room to refuse, the listener stays readable and the loop would spin: wait instead.
+        if (!refused) paused_until_ = Clock::now() + exhausted_pause;
+    }
+
+    void end_refusing() {
+        refusing_ = false;
+        spdlog::warn("accepting again: descriptors are free ({} connections refused meanwhile)",
+                     shared_->refused.load() - refused_before_);
     }
 
     void serve_inline(const Fd& conn, const SocketAddress& peer) {
@@ -229,6 +258,7 @@ private:
             int code = 1;
             try {
                 listener_.reset(); // the child never accepts
+                reserve_.release();
                 if (log_clients_) {
                     std::string line;
                     append_client_line(line, peer, global_.json);
@@ -317,6 +347,9 @@ private:
     const Options& opt_;
     const GlobalOptions& global_;
     Fd listener_;
+    tcp::AcceptReserve reserve_;
+    bool refusing_ = false;
+    std::uint64_t refused_before_ = 0;
     Stamper stamper_;
     OutputBuffer out_;
     bool log_clients_;
@@ -332,14 +365,16 @@ private:
 
 void print_stats(const Shared& shared, const Options& opt, const GlobalOptions& global) {
     double seconds = seconds_between(shared.start, Clock::now());
-    std::uint64_t served = shared.served, failed = shared.failed, accept_errors = shared.accept_errors;
+    std::uint64_t served = shared.served, failed = shared.failed, accept_errors = shared.accept_errors,
+                  refused = shared.refused;
     if (global.json) {
         fmt::print("{{\"type\":\"stats\",\"model\":\"{}\",\"served\":{},\"failed\":{},\"accept_errors\":{},"
-                   "\"seconds\":{:.6f}}}\n",
-                   model_name(opt.model), served, failed, accept_errors, seconds);
+                   "\"refused\":{},\"seconds\":{:.6f}}}\n",
+                   model_name(opt.model), served, failed, accept_errors, refused, seconds);
     } else {
-        fmt::print(stderr, "served {} connections, {} failed, {} accept errors in {:.3f} s ({} model)\n",
-                   served, failed, accept_errors, seconds, model_name(opt.model));
+        fmt::print(stderr,
+                   "served {} connections, {} failed, {} accept errors, {} refused in {:.3f} s ({} model)\n",
+                   served, failed, accept_errors, refused, seconds, model_name(opt.model));
     }
 }
 

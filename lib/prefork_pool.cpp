@@ -129,11 +129,18 @@ void PreforkPool::report(const std::string& text) {
     if (hooks_.event) hooks_.event(text);
 }
 
-void PreforkPool::spawn(std::size_t i) {
+void PreforkPool::report_error(const std::string& text) {
+    if (hooks_.error)
+        hooks_.error(text);
+    else
+        report(text);
+}
+
+bool PreforkPool::spawn(std::size_t i) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) < 0) {
-        report(fmt::format("cannot start a worker: pipe: {}", std::strerror(errno)));
-        return;
+        spawn_failed(fmt::format("pipe: {}", std::strerror(errno)));
+        return false;
     }
     Fd control_read(pipe_fds[0]), control_write(pipe_fds[1]);
     Slot& s = board_.slot(i);
@@ -147,8 +154,8 @@ void PreforkPool::spawn(std::size_t i) {
     pid_t pid = ::fork();
     if (pid < 0) {
         s.state.store(static_cast<std::uint32_t>(SlotState::free));
-        report(fmt::format("cannot start a worker: fork: {}", std::strerror(errno)));
-        return;
+        spawn_failed(fmt::format("fork: {}", std::strerror(errno)));
+        return false;
     }
     if (pid == 0) {
         control_write.reset();
@@ -156,6 +163,25 @@ void PreforkPool::spawn(std::size_t i) {
     }
     s.pid.store(pid);
     control_[i] = std::move(control_write);
+    if (spawn_failing_) {
+        spawn_failing_ = false;
+        report(fmt::format("workers start again ({} attempts failed meanwhile)", failed_spawns_));
+    }
+    return true;
+}
+
+// Out of descriptors or processes: said once for the whole episode (scans come after every change
+// of the scoreboard, up to 100 a second), and no new attempt before the next tick.
+void PreforkPool::spawn_failed(const std::string& why) {
+    spawn_blocked_ = true;
+    if (spawn_failing_) {
+        ++failed_spawns_;
+        return;
+    }
+    spawn_failing_ = true;
+    failed_spawns_ = 1;
+    report_error(
+        fmt::format("cannot start a worker: {}: the pool stays smaller, trying again every tick", why));
 }
 
 void PreforkPool::worker_main(std::size_t i, Fd control) {
@@ -256,17 +282,16 @@ void PreforkPool::reap() {
 void PreforkPool::scan() {
     board_.rearm();
     if (!stopping_) {
-        while (restart_pending_ > 0 && board_.counts().live() < config_.limits.max_clients) {
+        while (!spawn_blocked_ && restart_pending_ > 0 &&
+               board_.counts().live() < config_.limits.max_clients) {
             std::size_t i = board_.first_free();
-            if (i == board_.size()) break;
-            spawn(i);
+            if (i == board_.size() || !spawn(i)) break;
             --restart_pending_;
         }
         Decision d = policy_.decide(board_.counts());
-        for (int n = 0; n < d.spawn; ++n) {
+        for (int n = 0; n < d.spawn && !spawn_blocked_; ++n) {
             std::size_t i = board_.first_free();
-            if (i == board_.size()) break;
-            spawn(i);
+            if (i == board_.size() || !spawn(i)) break;
         }
         if (d.retire > 0) {
             // The highest idle slot goes, so that the view stays packed to the left.
@@ -355,6 +380,7 @@ void PreforkPool::run() {
         }
         if (now >= next_tick) {
             policy_.tick();
+            spawn_blocked_ = false;
             next_tick = now + config_.tick;
             scan_due = now;
         }

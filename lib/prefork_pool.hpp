@@ -46,6 +46,9 @@ struct PoolHooks {
     std::function<void(const Scoreboard&)> dump;
     // In the parent: a line worth logging ("worker 3 (pid 123) killed by signal 9").
     std::function<void(const std::string&)> event;
+    // In the parent: a shortage the pool works around but the operator must hear of, even under -q
+    // ("cannot start a worker: pipe: Too many open files"); said once per episode.
+    std::function<void(const std::string&)> error;
 };
 
 class PreforkPool {
@@ -64,7 +67,8 @@ public:
     void run();
 
 private:
-    void spawn(std::size_t slot);
+    bool spawn(std::size_t slot); // false when pipe(2) or fork(2) failed
+    void spawn_failed(const std::string& why);
     [[noreturn]] void worker_main(std::size_t slot, Fd control);
     void retire(std::size_t slot);
     void reap();
@@ -72,6 +76,7 @@ private:
     void begin_shutdown();
     void restart();
     void report(const std::string& text);
+    void report_error(const std::string& text);
 
     PoolConfig config_;
     PoolHooks hooks_;
@@ -86,6 +91,9 @@ private:
     int restart_pending_ = 0;
     bool stopping_ = false;
     bool at_limit_reported_ = false;
+    bool spawn_failing_ = false;      // the last attempt to start a worker failed
+    bool spawn_blocked_ = false;      // ... and none is made again before the next tick
+    std::uint64_t failed_spawns_ = 0; // attempts failed in this episode
     std::string last_signature_;
 };
 

@@ -6,6 +6,7 @@
 #include "sys.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/socket.h>
 
@@ -51,6 +52,46 @@ void connect(const Fd& fd, const SocketAddress& addr, std::chrono::milliseconds 
         throw Error("connect", addr.to_string(),
                     fmt::format("timed out after {:g} s", static_cast<double>(timeout.count()) / 1000));
     throw Error("connect", addr.to_string(), err);
+}
+
+namespace {
+
+Fd open_spare() {
+    return Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); // invalid when even this fails: no reserve
+}
+
+} // namespace
+
+AcceptReserve::AcceptReserve() : spare_(open_spare()) {}
+
+std::optional<std::size_t> AcceptReserve::refuse_waiting(const Fd& listener, std::size_t limit) {
+    if (!spare_.valid()) spare_ = open_spare(); // taken earlier: the descriptors may be back
+    if (!spare_.valid()) return std::nullopt;
+    std::size_t refused = 0;
+    while (refused < limit) {
+        spare_.reset();
+        std::optional<Fd> conn;
+        int error = 0;
+        try {
+            conn = sys::accept(listener, nullptr, true);
+        } catch (const Error& e) {
+            error = e.error_number();
+        }
+        bool took = conn.has_value();
+        if (took) {
+            // SO_LINGER 0: close sends RST, so the client learns at once and no TIME_WAIT is left here.
+            try {
+                sockopt::linger(*conn, true, 0);
+            } catch (const Error&) {
+            }
+            conn.reset();
+        }
+        spare_ = open_spare();
+        if (took) ++refused;
+        if (error || !spare_.valid()) return refused ? std::optional<std::size_t>(refused) : std::nullopt;
+        if (!took) break; // the queue is empty
+    }
+    return refused;
 }
 
 } // namespace netlab::tcp

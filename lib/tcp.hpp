@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 
 namespace netlab::tcp {
 
@@ -37,5 +38,23 @@ int start_connect(const Fd& fd, const SocketAddress& addr);
 // A blocking connect that gives up after `timeout` (SO_SNDTIMEO bounds connect(2) on Linux); throws
 // Error{"connect", addr, ...} on failure or timeout.
 void connect(const Fd& fd, const SocketAddress& addr, std::chrono::milliseconds timeout);
+
+// A descriptor held in reserve for a server that runs out of them (EMFILE, ENFILE). accept(2) then
+// fails while the connection stays queued and the listener readable, so a level-triggered loop would
+// spin and the client would wait for nothing. Closing the reserve makes room to accept a waiting
+// connection and reset it at once: the client is refused, the queue drains, the loop goes quiet.
+class AcceptReserve {
+public:
+    AcceptReserve(); // holds /dev/null open
+    // Accepts and resets up to `limit` connections waiting on a non-blocking listener. Returns how many,
+    // or nullopt when the reserve could not make room (it is gone, or another thread took the freed
+    // descriptor): then the caller must stop accepting for a while instead.
+    std::optional<std::size_t> refuse_waiting(const Fd& listener, std::size_t limit);
+    // Closes the reserve (a forked child that never accepts does not need it).
+    void release() noexcept { spare_.reset(); }
+
+private:
+    Fd spare_;
+};
 
 } // namespace netlab::tcp

@@ -101,6 +101,21 @@ void append_escaped(std::string& out, std::string_view text) {
     }
 }
 
+bool needs_escaping(std::string_view text) {
+    if (is_plain_ascii(text)) return false;
+    for (std::size_t i = 0; i < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            ++i;
+        } else if (std::size_t len = c >= 0x80 ? utf8_sequence(text, i) : 0) {
+            i += len;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string escape_terminal(std::string_view text) {
     std::string out;
     append_escaped(out, text);

@@ -20,4 +20,8 @@ void append_json_string(std::string& out, std::string_view text);
 // True when every byte is printable ASCII, the common case that needs no escaping at all.
 bool is_plain_ascii(std::string_view text) noexcept;
 
+// True when append_escaped would change text: it holds a control character, an invalid UTF-8 byte
+// or a backslash (a receiver counts such names, e.g. terminal escape sequences sent to it).
+bool needs_escaping(std::string_view text);
+
 } // namespace netlab

@@ -1,0 +1,106 @@
+// Reading a server's resources from /proc (proc(5)) for the hostile-client tests.
+#include "hostile.hpp"
+
+#include "netlab_test.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
+#include <thread>
+#include <unistd.h>
+
+namespace netlab::test {
+
+namespace {
+
+std::string proc_path(pid_t pid, const char* file) {
+    return "/proc/" + std::to_string(pid) + "/" + file;
+}
+
+long status_field(pid_t pid, const std::string& key) {
+    std::ifstream in(proc_path(pid, "status"));
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
+    return -1;
+}
+
+} // namespace
+
+Usage usage_of(pid_t pid) {
+    Usage u;
+    u.fds = count_open_fds(pid);
+    u.rss_kib = status_field(pid, "VmRSS");
+    u.threads = static_cast<int>(status_field(pid, "Threads"));
+    for (pid_t child : child_pids(pid)) {
+        ++u.children;
+        try {
+            if (is_zombie(child)) ++u.zombies;
+        } catch (const std::exception&) {
+            // Reaped between the listing and the read (libstdc++ throws on ESRCH): no zombie then.
+        }
+    }
+    std::ifstream in(proc_path(pid, "stat"));
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 15 && rest >> field; ++i)
+        if (i >= 14) u.cpu_ticks += std::stol(field);
+    return u;
+}
+
+std::string describe(const Usage& u) {
+    return fmt::format("{} fds, {} KiB RSS, {} threads, {} children ({} zombies)", u.fds, u.rss_kib,
+                       u.threads, u.children, u.zombies);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return done();
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
+}
+
+long raise_descriptor_limit(long wanted) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    rlim_t want = static_cast<rlim_t>(wanted);
+    if (limit.rlim_cur < want) {
+        limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? want : std::min(want, limit.rlim_max);
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return static_cast<long>(limit.rlim_cur);
+}
+
+void set_descriptor_limit(pid_t pid, long limit) {
+    // The soft limit only: raising it back up to the hard one needs no privilege.
+    rlimit l{};
+    if (::prlimit(pid, RLIMIT_NOFILE, nullptr, &l) != 0)
+        throw std::runtime_error("prlimit " + std::to_string(pid) + " failed");
+    l.rlim_cur = static_cast<rlim_t>(limit);
+    if (l.rlim_max != RLIM_INFINITY && l.rlim_max < l.rlim_cur) l.rlim_max = l.rlim_cur;
+    if (::prlimit(pid, RLIMIT_NOFILE, &l, nullptr) != 0)
+        throw std::runtime_error("prlimit " + std::to_string(pid) + ": " + std::strerror(errno));
+}
+
+int lowest_free_descriptor(pid_t pid) {
+    int n = 0;
+    while (std::filesystem::exists(proc_path(pid, "fd") + "/" + std::to_string(n))) ++n;
+    return n;
+}
+
+double cpu_seconds_over(pid_t pid, std::chrono::milliseconds period) {
+    long before = usage_of(pid).cpu_ticks;
+    std::this_thread::sleep_for(period);
+    return static_cast<double>(usage_of(pid).cpu_ticks - before) /
+           static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+} // namespace netlab::test
