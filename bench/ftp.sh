@@ -4,7 +4,8 @@
 # the pair supports; then the time to fetch 1 MiB with 5% kernel packet loss (nft in a namespace).
 #   bench/ftp.sh [BUILD_DIR]      (root for tftpd-hpa, atftpd and the loss namespace; else those are skipped)
 # Environment: SIZE_MB (default 64), RUN_TIMEOUT seconds per fetch (default 30), NETLAB_ATFTPD,
-# LOSS_ONLY=1 for the loss table alone, LOSS_TIMEOUT (default 120 s) per lossy fetch. Loss is dropped on input, so senders see no error (EPERM).
+# LOSS_ONLY=1 for the loss table alone, NO_LOSS=1 without it, LOSS_TIMEOUT (default 120 s) per lossy fetch,
+# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUES lines, for bench/all.sh). Loss is dropped on input, so senders see no error (EPERM).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
@@ -91,6 +92,8 @@ for bs in 512 1468 65464; do
         best=$(printf "%s\n%s\n" "$ng_h" "$ng_a" | grep -v '^-$' | sort -g | tail -1)
         printf "%-8s %-4s | %-10s %-10s %-10s | %-10s %-10s %-10s\n" $bs $ws "$ng_n" "$ng_h" "$ng_a" "$cu_n" "$at_n" \
             "${best:--}"
+        [ -z "${TSV:-}" ] || printf 'ftp_server\t%s\t%s\t%s\t%s\n' "$bs/$ws" "$ng_n" "$ng_h" "$ng_a" >>"$TSV"
+        [ -z "${TSV:-}" ] || printf 'ftp_client\t%s\t%s\t%s\t%s\n' "$bs/$ws" "$ng_n" "$cu_n" "$at_n" >>"$TSV"
     done
 done
 echo "# columns: SERVER<-CLIENT, ng = netlab ftp-get, cu = curl, at = atftp; best-peer = best of tftpd-hpa and atftpd"
@@ -116,6 +119,7 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 pids=()
 fi
 
+[ -z "${NO_LOSS:-}" ] || exit 0
 if [ "$root" -ne 0 ] || ! command -v nft >/dev/null; then
     echo "# loss: needs root and nft, skipped"
     exit 0

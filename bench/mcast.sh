@@ -3,6 +3,7 @@
 # multicast side by side with plain unicast, netlab against a C reference sender (bench/mcast_ref.c).
 #   sudo bench/mcast.sh [COUNT] [RATE]     (default 200000 records, RATE 0 = as fast as possible)
 # Needs root (ip netns). Builds its own lab (prefix netlab-bench-<pid>-) and deletes it on exit.
+# TSV: a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-200000}
@@ -77,6 +78,7 @@ run() {
     [ "$kind" = mcast ] && { h3r=$(field h3 received); h3l=$(field h3 loss_percent); }
     printf "%-26s %10s %12s %10s %8s %10s %8s\n" "$name" "$sent" "$rate" "$(field h2 received)" \
         "$(field h2 loss_percent)" "$h3r" "$h3l"
+    [ -z "${TSV:-}" ] || printf 'mcast\t%s\t%s\n' "$name" "$rate" >>"$TSV"
 }
 run "netlab mcast (2 recv)" mcast 239.0.0.1 netlab
 run "netlab unicast (1 recv)" udp 198.18.0.2 netlab

@@ -2,7 +2,8 @@
 # bench/pool.sh: pool-server's connections/s and latency beside a fork-per-connection and an event-loop
 # time-stamp server, measured in one run on loopback with the same load generator (bench/stamp_load.c).
 #   bench/pool.sh            (after a build; NETLAB=path/to/netlab to choose the binary)
-# Environment: BENCH_SECONDS per run (default 3), BENCH_CLIENTS concurrent connections (default 20).
+# Environment: BENCH_SECONDS per run (default 3), BENCH_CLIENTS concurrent connections (default 20),
+# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh).
 # Compared with tcp-stamp-server's epoll and fork models, and with bench/ref_epoll.c and bench/ref_fork.c
 # (C, written for this bench). Every run is bounded in time; every server is stopped by PID.
 set -euo pipefail
@@ -65,8 +66,10 @@ run() {
     rate[$label]=$(field rate "$line")
     printf '%-34s %9s %8s %8s %8s %7s %14s\n' "$label" "${rate[$label]}" "$(field p50_ms "$line")" \
         "$(field p99_ms "$line")" "$(field max_ms "$line")" "$(field errors "$line")" "$empty"
+    [ -z "${TSV:-}" ] || printf '%s\t%s\t%s\n' "$tsv_table" "$label" "${rate[$label]}" >>"$TSV"
 }
 
+tsv_table=pool_0ms
 echo "# --work-ms 0, $CLIENTS concurrent clients, $SECS s per run, $(nproc) cores (shared: figures are noisy)"
 run "ref event loop (C, epoll)" no "$tmp/ref_epoll" 0
 run "ref fork per connection (C)" no "$tmp/ref_fork" 0 0
@@ -76,6 +79,7 @@ run "pool-server --accept exclusive" yes "$NETLAB" pool-server "${POOL[@]}" --st
 run "pool-server --accept herd" yes "$NETLAB" pool-server "${POOL[@]}" --status-json --accept herd
 run "pool-server --accept reuseport" yes "$NETLAB" pool-server "${POOL[@]}" --status-json --accept reuseport
 echo
+tsv_table=pool_${WORK}ms
 echo "# --work-ms $WORK, $CLIENTS concurrent clients (ideal: max-clients x 1000 / work-ms = $((20 * 1000 / WORK)) conn/s)"
 run "ref fork per connection, 5 ms" no "$tmp/ref_fork" 0 "$WORK"
 run "pool-server exclusive, 5 ms" no "$NETLAB" pool-server "${POOL[@]}" --work-ms "$WORK"

@@ -2,7 +2,8 @@
 # Bench of tcp-stamp-server's models against a minimal C epoll server (bench/ref_epoll_stamp.c), all
 # under netlab's load generator in one run, rounds interleaved; then the wall time of 1,000 runs of
 # `netlab tcp-stamp-client` against 1,000 runs of the tutorial's C client (bench/ref_stamp_client.c).
-# Usage: bench/tcp.sh [BUILD_DIR]   env: COUNT (10000), CONCURRENCY (16), ROUNDS (4), RUNS (1000)
+# Usage: bench/tcp.sh [BUILD_DIR]   env: COUNT (10000), CONCURRENCY (16), ROUNDS (4), RUNS (1000),
+# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
@@ -69,6 +70,7 @@ for s in "${servers[@]}"; do
     esac
     printf '%-26s %10.0f %7.2fx %9s %9s %9s %9s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
         "$(row p50)" "$(row p90)" "$(row p99)" "$(row max)" "$(row failed)"
+    [ -z "${TSV:-}" ] || printf 'tcp_server\t%s\t%s\n' "$name" "$rate" >>"$TSV"
 done
 printf 'default (epoll) vs fork: %.2fx\n\n' "$(echo "$epoll_rate / $fork_rate" | bc -l)"
 
@@ -91,3 +93,4 @@ n=$(echo "($n1 + $n2) / 2" | bc -l)
 printf '%-34s %10s %8s\n' client ms/run vs_C
 printf '%-34s %10.3f %7.2fx\n' "C client (connect, fscanf, print)" "$c" 1
 printf '%-34s %10.3f %7.2fx\n' "netlab tcp-stamp-client" "$n" "$(echo "$n / $c" | bc -l)"
+[ -z "${TSV:-}" ] || printf 'tcp_client\t%s\t%s\n' "C client" "$c" "netlab tcp-stamp-client" "$n" >>"$TSV"

@@ -14,7 +14,8 @@
 # Every run is repeated REPEAT times, interleaved, and the median is shown.
 #
 # Environment: BUILD_DIR (default build-bench), REPEAT (3), N13 (1000000), N504 (500000),
-# RUN_TIMEOUT (seconds per run, 60), WORK_DIR (for the output files, default a mktemp -d).
+# RUN_TIMEOUT (seconds per run, 60), WORK_DIR (for the output files, default a mktemp -d),
+# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -159,6 +160,10 @@ for size in "${sizes[@]}"; do
         esac
         printf '%-4s %-26s %-15s %9.4f %8.3f %8.3f %9.0f %8.3f  %s\n' "$size" "$label" "$sender" \
             "$(median "$k" 5)" "$(median "$k" 3)" "$(median "$k" 6)" "$(median "$k" 4)" "$(median "$k" 7)" "$ratio"
+        if [ -n "${TSV:-}" ]; then
+            [ "$key" = sender ] || printf 'udp_rx_%s\t%s\t%s\n' "$size" "$label" "$(median "$k" 6)" >>"$TSV"
+            [ "$key" != sender ] && [ "$key" != bare ] || printf 'udp_tx_%s\t%s\t%s\n' "$size" "$sender" "$(median "$k" 4)" >>"$TSV"
+        fi
     done
 done
 echo

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The Wireshark dissector docs/wireshark/netlab.lua against real traffic: dumpcap captures on lo while
+# `netlab udp-send` sends score records (RFC 768 datagrams, lib/score_record.hpp) and bash sends
+# malformed ones; tshark decodes the capture with the dissector and the fields and expert infos must
+# be those sent. Usage: dissector_test.sh NETLAB_BINARY. Exit 77 (skipped) without root or tshark.
+set -euo pipefail
+netlab=$1
+lua=$(cd "$(dirname "$0")/../.." && pwd)/docs/wireshark/netlab.lua
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "WARN needs root: capturing on lo" >&2
+    exit 77
+fi
+if ! command -v tshark >/dev/null || ! command -v dumpcap >/dev/null; then
+    echo "WARN needs tshark (Debian package tshark, see scripts/dev)" >&2
+    exit 77
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/netlab-dissector.XXXXXX")
+capture_pid=
+cleanup() {
+    if [ -n "$capture_pid" ]; then kill "$capture_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A high port nobody listens on: the datagrams need no receiver to be captured. Not 2333, so the
+# test also shows how to point the dissector at another port.
+port=$((40000 + RANDOM % 20000))
+packets=6
+timeout 30 dumpcap -q -i lo -f "udp dst port $port" -c "$packets" -w "$work/cap.pcapng" 2>"$work/dumpcap.err" &
+capture_pid=$!
+for _ in $(seq 100); do
+    grep -qs "Capturing on" "$work/dumpcap.err" && break
+    sleep 0.1
+done
+grep -q "Capturing on" "$work/dumpcap.err" || { cat "$work/dumpcap.err" >&2; exit 1; }
+sleep 0.5 # "Capturing on" comes just before the filter is attached
+
+"$netlab" udp-send "127.0.0.1:$port" --name Lucy --math 90 --chinese 85 >/dev/null
+"$netlab" udp-send "127.0.0.1:$port" --name "Li Lei" --math 4000000000 --chinese 0 >/dev/null
+# Malformed records, one write each: too short, no NUL, too long (608 bytes), bytes after the NUL.
+printf 'abc' >"/dev/udp/127.0.0.1/$port"
+printf '\0\0\0\1\0\0\0\2noterm' >"/dev/udp/127.0.0.1/$port"
+printf '%0608d' 0 >"/dev/udp/127.0.0.1/$port"
+printf '\0\0\0\1\0\0\0\2ab\0z' >"/dev/udp/127.0.0.1/$port"
+
+wait "$capture_pid" || { echo "dumpcap did not see $packets packets" >&2; cat "$work/dumpcap.err" >&2; exit 1; }
+capture_pid=
+
+decode() { tshark -X "lua_script:$lua" "$@" -r "$work/cap.pcapng" 2>"$work/tshark.err"; }
+
+fail=0
+expect() { # expect WHAT ACTUAL EXPECTED
+    if [ "$2" != "$3" ]; then
+        printf 'FAIL %s:\n--- got\n%s\n--- expected\n%s\n' "$1" "$2" "$3" >&2
+        cat "$work/tshark.err" >&2
+        fail=1
+    else
+        echo "ok $1"
+    fi
+}
+
+fields=$(decode -d "udp.port==$port,netlab" -T fields -E separator=, -e netlab.name -e netlab.math -e netlab.chinese \
+    -e _ws.expert.message)
+expect "fields with -d udp.port==$port,netlab" "$fields" "Lucy,90,85,
+Li Lei,4000000000,0,
+,,,Record too short: 3 bytes, a record has at least 9
+,1,2,Name is not NUL-terminated
+,,,Record too long: 608 bytes, a record has at most 504
+ab,1,2,Non-zero bytes after the name's NUL"
+
+# The port preference instead of -d, and display filters on the fields and the expert infos.
+lucy=$(decode -o "netlab.port:$port" -Y 'netlab.name == "Lucy" && netlab.math == 90' -T fields -e frame.number)
+expect "display filter with -o netlab.port:$port" "$lucy" "1"
+malformed=$(decode -o "netlab.port:$port" \
+    -Y 'netlab.too_short || netlab.no_terminator || netlab.too_long || netlab.trailing_bytes' -T fields -e frame.number |
+    tr '\n' ' ')
+expect "malformed records" "$malformed" "3 4 5 6 "
+summary=$(decode -o "netlab.port:$port" -Y 'frame.number == 1' -T fields -e _ws.col.Protocol -e _ws.col.Info)
+expect "summary line" "$summary" "NETLAB	Score record: Lucy math 90 chinese 85"
+exit "$fail"
