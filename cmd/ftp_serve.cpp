@@ -80,13 +80,14 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
+    // Before the announcement: a SIGTERM sent as soon as "listening on" appears must stop us cleanly.
+    SignalFd signals({SIGINT, SIGTERM});
     announce_listening("ftp-serve", local.port(), bound);
     opt.config.timing.max_rto = tftp::Duration(opt.timeout);
     opt.config.timing.retries = opt.retries;
     opt.config.policy.max_block_size = opt.max_block_size;
     opt.config.policy.max_window_size = opt.max_window_size;
     opt.config.policy.max_timeout = opt.max_timeout;
-    SignalFd signals({SIGINT, SIGTERM});
     tftp::Server server(std::move(sock), std::move(root), opt.config,
                         [&](const tftp::TransferRecord& r) { print_record(r, global); });
     server.run(&signals.fd(), opt.count);
