@@ -25,6 +25,7 @@ struct Options {
     tftp::ServerConfig config;
     std::size_t max_block_size = tftp::max_block_size;
     unsigned max_window_size = 64;
+    unsigned max_timeout = 5;
     std::uint64_t count = 0;
 };
 
@@ -79,12 +80,14 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
+    // Before the announcement: a SIGTERM sent as soon as "listening on" appears must stop us cleanly.
+    SignalFd signals({SIGINT, SIGTERM});
     announce_listening("ftp-serve", local.port(), bound);
     opt.config.timing.max_rto = tftp::Duration(opt.timeout);
     opt.config.timing.retries = opt.retries;
     opt.config.policy.max_block_size = opt.max_block_size;
     opt.config.policy.max_window_size = opt.max_window_size;
-    SignalFd signals({SIGINT, SIGTERM});
+    opt.config.policy.max_timeout = opt.max_timeout;
     tftp::Server server(std::move(sock), std::move(root), opt.config,
                         [&](const tftp::TransferRecord& r) { print_record(r, global); });
     server.run(&signals.fd(), opt.count);
@@ -112,6 +115,18 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
     app.add_option("--max-transfers", opt->config.max_transfers,
                    "Transfers at once; more are refused (default 64)")
         ->check(CLI::Range(1, 4096));
+    app.add_option("--max-per-client", opt->config.max_per_client,
+                   "Transfers at once from one IP address; more are refused (default 16)")
+        ->check(CLI::Range(1, 4096));
+    app.add_option(
+           "--max-buffered", opt->config.max_buffered,
+           "Window bytes (windowsize x blksize) of all transfers together; new transfers get smaller\n"
+           "windows, then are refused (default 64 MiB; suffixes k, M, G)")
+        ->transform(CLI::AsSizeValue(false))
+        ->check(CLI::Range(std::size_t{512}, std::size_t{1} << 40));
+    app.add_flag("--allow-hard-links", opt->config.allow_hard_links,
+                 "Serve files that have more than one name (refused by default: a hard link to a file\n"
+                 "outside the root cannot be told from the file)");
     app.add_option("--timeout", opt->timeout, "Longest retransmission timeout in seconds (default 1)")
         ->check(CLI::Range(0.001, 255.0));
     app.add_option("--retries", opt->retries, "Give up after retries x timeout without an answer (default 5)")
@@ -120,6 +135,10 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
         ->check(CLI::Range(8, 65464));
     app.add_option("--max-windowsize", opt->max_window_size, "Largest window granted (default 64)")
         ->check(CLI::Range(1, 65535));
+    app.add_option(
+           "--max-timeout", opt->max_timeout,
+           "Largest timeout option granted in seconds; larger ones are left out of the OACK (default 5)")
+        ->check(CLI::Range(1, 255));
     app.add_option("--drop", opt->config.impairment.drop, "Drop this fraction of packets sent (0..1)")
         ->check(CLI::Range(0.0, 1.0));
     app.add_option("--dup", opt->config.impairment.dup, "Send this fraction of packets twice (0..1)")

@@ -108,6 +108,7 @@ ConfinedFile finish(int fd, bool want_directory) {
     if (S_ISDIR(st.st_mode)) return refused(Refusal::is_directory);
     if (!S_ISREG(st.st_mode)) return refused(Refusal::not_regular);
     f.size = static_cast<std::uint64_t>(st.st_size);
+    f.links = static_cast<std::uint64_t>(st.st_nlink);
     return f;
 }
 
@@ -138,6 +139,8 @@ std::string_view refusal_text(Refusal r) {
         return "file exists";
     case Refusal::other:
         return "cannot open";
+    case Refusal::hard_link:
+        return "hard link (the file has other names)";
     }
     return "cannot open";
 }

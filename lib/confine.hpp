@@ -12,12 +12,23 @@
 namespace netlab {
 
 // Why a confined open failed. not_found and the rest map to TFTP errors 1 and 2.
-enum class Refusal { none, not_found, outside_root, not_regular, is_directory, denied, exists, other };
+enum class Refusal {
+    none,
+    not_found,
+    outside_root,
+    not_regular,
+    is_directory,
+    denied,
+    exists,
+    other,
+    hard_link
+};
 std::string_view refusal_text(Refusal r);
 
 struct ConfinedFile {
     Fd fd;
     std::uint64_t size = 0;
+    std::uint64_t links = 1; // st_nlink: more than 1 means the file has names elsewhere too
     Refusal refusal = Refusal::none;
     int error = 0; // errno behind the refusal, 0 when it was our own check
     bool ok() const { return refusal == Refusal::none; }

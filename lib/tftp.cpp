@@ -285,9 +285,10 @@ Negotiation negotiate(const Request& request, std::optional<std::uint64_t> file_
             n.oack.push_back({o.name, o.value});
         } else if (same_name(o.name, "timeout")) {
             // RFC 2349: a server that cannot accept a timeout leaves it out of the OACK.
-            if (!value || *value < min_timeout || *value > max_timeout) {
+            unsigned limit = std::min(policy.max_timeout, max_timeout);
+            if (!value || *value < min_timeout || *value > limit) {
                 n.notes.push_back(
-                    fmt::format("timeout '{}' not in {}..{}, ignored", o.value, min_timeout, max_timeout));
+                    fmt::format("timeout '{}' not in {}..{}, ignored", o.value, min_timeout, limit));
                 continue;
             }
             n.settings.timeout = static_cast<unsigned>(*value);

@@ -105,6 +105,9 @@ struct Settings {
 struct ServerPolicy {
     std::size_t max_block_size = tftp::max_block_size;
     unsigned max_window_size = 64;
+    // A transfer holds its slot for retries x timeout of silence: a client asking timeout 255 would
+    // keep it 21 minutes. Larger timeouts are left out of the OACK (RFC 2349 lets a server decline).
+    unsigned max_timeout = 5;
     // A whole window must fit the socket buffers; window_size is lowered until window bytes fit.
     std::size_t max_window_bytes = 16u << 20;
 };

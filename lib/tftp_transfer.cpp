@@ -228,9 +228,13 @@ void Transfer::handle(std::span<const std::uint8_t> packet, const SocketAddress&
     if (status_ == Status::failed) return;
     bool stranger = peer_known_ ? !(from == peer_) : from.ip() != peer_.ip();
     if (stranger) {
-        // RFC 1350: a packet from a wrong TID gets ERROR 5 and the transfer goes on undisturbed.
+        // RFC 1350: a packet from a wrong TID gets ERROR 5 and the transfer goes on undisturbed. Never
+        // an ERROR for an ERROR: a forged source naming another transfer port would bounce them forever.
         ++counters_.unknown_tid;
-        send_to(socket_, encode(ErrorPacket{ErrorCode::unknown_tid, "Unknown transfer ID"}), from);
+        bool is_error =
+            packet.size() >= 2 && packet[0] == 0 && packet[1] == static_cast<std::uint8_t>(Opcode::error);
+        if (!is_error)
+            send_to(socket_, encode(ErrorPacket{ErrorCode::unknown_tid, "Unknown transfer ID"}), from);
         return;
     }
     Decoded d = decode(packet);
@@ -311,8 +315,12 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
     }
     std::uint64_t previous = base_ - 1;
     auto ahead = static_cast<std::uint16_t>(block - static_cast<std::uint16_t>(previous));
-    if (ahead == 0 || previous + ahead > sent_end_) {
+    if (ahead == 0 || ahead >= 32768) {
         ++counters_.duplicates; // never answered: the timer alone retransmits
+        return;
+    }
+    if (previous + ahead > sent_end_) {
+        ++counters_.malformed; // an ACK for a block never sent: ignored, it must not move the window
         return;
     }
     if (!retransmitted_) rto_.sample(now - window_sent_at_);
@@ -449,7 +457,10 @@ void Server::finish(Active& a) {
 }
 
 void Server::on_request(Clock::time_point now) {
-    while (auto r = receive_from(listener_, buffer_)) {
+    // A bounded batch per wake-up: a flood of requests must not starve the transfers' timers.
+    for (int batch = 0; batch < 64; ++batch) {
+        auto r = receive_from(listener_, buffer_);
+        if (!r) return;
         if (r->truncated()) {
             ++totals_.malformed;
             send_to(listener_, encode(ErrorPacket{ErrorCode::illegal_operation, "request too long"}),
@@ -486,6 +497,27 @@ void Server::on_request(Clock::time_point now) {
                    fmt::format("server busy: {} transfers running", transfers_.size()), record);
             continue;
         }
+        auto from_client =
+            static_cast<std::size_t>(std::count_if(transfers_.begin(), transfers_.end(), [&](const auto& a) {
+                return a->record.peer.ip() == r->from.ip();
+            }));
+        if (from_client >= config_.max_per_client) {
+            refuse(r->from, ErrorCode::not_defined,
+                   fmt::format("server busy: {} transfers from {}", from_client, r->from.ip()), record);
+            continue;
+        }
+        std::size_t buffered = 0;
+        for (const auto& a : transfers_)
+            buffered += a->record.settings.window_size * a->record.settings.block_size;
+        std::size_t budget = buffered < config_.max_buffered ? config_.max_buffered - buffered : 0;
+        if (budget < default_block_size) {
+            refuse(r->from, ErrorCode::not_defined, fmt::format("server busy: {} bytes buffered", buffered),
+                   record);
+            continue;
+        }
+        ServerPolicy policy = config_.policy;
+        policy.max_window_bytes = std::min(policy.max_window_bytes, budget);
+        policy.max_block_size = std::min(policy.max_block_size, budget);
         auto active = std::make_unique<Active>();
         std::unique_ptr<BlockSource> source;
         BlockSink sink;
@@ -502,8 +534,13 @@ void Server::on_request(Clock::time_point now) {
                            fmt::format("Access violation: {}", refusal_text(f.refusal)), record);
                 continue;
             }
-            n = negotiate(*req, req->mode == Mode::octet ? std::optional(f.size) : std::nullopt,
-                          config_.policy);
+            if (f.links > 1 && !config_.allow_hard_links) {
+                record.notes.push_back(std::string(refusal_text(Refusal::hard_link)));
+                refuse(r->from, ErrorCode::access_violation,
+                       fmt::format("Access violation: {}", refusal_text(Refusal::hard_link)), record);
+                continue;
+            }
+            n = negotiate(*req, req->mode == Mode::octet ? std::optional(f.size) : std::nullopt, policy);
             source = std::make_unique<BlockSource>(std::move(f.fd), req->mode, n.settings.block_size);
             setup.role = Transfer::Role::sender;
             if (!n.oack.empty()) setup.first = encode(OptionAck{n.oack});
@@ -534,7 +571,7 @@ void Server::on_request(Clock::time_point now) {
                            fmt::format("Access violation: {}", refusal_text(why)), record);
                 continue;
             }
-            n = negotiate(*req, std::nullopt, config_.policy);
+            n = negotiate(*req, std::nullopt, policy);
             AtomicFile* file = &*active->file;
             sink.write = [file](std::span<const std::uint8_t> b) { file->write(b.data(), b.size()); };
             sink.finish = [file] { file->commit(); };

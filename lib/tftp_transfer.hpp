@@ -207,7 +207,14 @@ struct ServerConfig {
     Impairment impairment;
     bool allow_write = false;
     bool overwrite = false;
+    // A hard link inside the root to a file outside is indistinguishable from the file by its path, so
+    // files with more than one name are refused unless this is set.
+    bool allow_hard_links = false;
     std::size_t max_transfers = 64;
+    std::size_t max_per_client = 16; // transfers at once from one IP address
+    // Window bytes (windowsize x blksize) of all transfers together; a new transfer gets a smaller
+    // window, then smaller blocks, and is refused when not even one 512-byte block fits.
+    std::size_t max_buffered = 64u << 20;
 };
 
 // The server: requests on one socket, each transfer on its own, all in one poll(2) loop.

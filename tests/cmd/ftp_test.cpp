@@ -1,6 +1,7 @@
 // Integration tests of ftp-serve and ftp-get: downloads, confinement, hostile packets, negotiation,
 // rollover, concurrency, failures, uploads, and interop with curl, tftp-hpa, atftp, tftpd-hpa, atftpd.
 #include "netlab_test.hpp"
+#include "tftp_peer.hpp"
 
 #include "datagram.hpp"
 #include "sys.hpp"
@@ -22,22 +23,6 @@ namespace fs = std::filesystem;
 namespace tftp = netlab::tftp;
 
 namespace {
-
-std::string random_bytes(std::size_t n, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(rng());
-    return s;
-}
-
-void write_file(const fs::path& p, const std::string& content) {
-    std::ofstream(p, std::ios::binary) << content;
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::size_t entries(const fs::path& dir) {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
@@ -96,40 +81,6 @@ struct Served {
         return log;
     }
 };
-
-// A raw TFTP peer: sends bytes, reads what comes back.
-struct RawPeer {
-    netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_DGRAM);
-    std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(70000);
-    netlab::SocketAddress last_from;
-    RawPeer() { netlab::sys::bind(fd, netlab::SocketAddress::loopback(netlab::Family::v4, 0)); }
-    void send(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
-        netlab::send_to(fd, bytes, netlab::SocketAddress::loopback(netlab::Family::v4, port));
-    }
-    void send(std::uint16_t port, std::string_view bytes) {
-        send(port, std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
-    }
-    // The next datagram, decoded (reason "timeout" when none came).
-    tftp::Decoded receive(std::chrono::milliseconds timeout = 2000ms) {
-        pollfd p{fd.get(), POLLIN, 0};
-        if (netlab::sys::poll({&p, 1}, static_cast<int>(timeout.count())) == 0) {
-            tftp::Decoded d;
-            d.reason = "timeout";
-            return d;
-        }
-        auto r = netlab::receive_from(fd, buffer);
-        REQUIRE(r);
-        last_from = r->from;
-        return tftp::decode({buffer.data(), r->length});
-    }
-};
-
-std::vector<std::uint8_t> rrq(const std::string& name, std::vector<tftp::Option> options = {}) {
-    tftp::Request r;
-    r.filename = name;
-    r.options = std::move(options);
-    return tftp::encode(r);
-}
 
 bool have(const std::string& program) {
     for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"})
