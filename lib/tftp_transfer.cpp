@@ -408,6 +408,10 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
                  ErrorPacket{ErrorCode::illegal_operation, "block larger than blksize"});
             return;
         }
+        // The first block after our ACK answers it: an RTT sample (Karn: not after a repeated ACK), so
+        // the receiver's RTO, its re-ACK timer and its dally come back down after a backoff.
+        if (since_ack_ == 0 && expected_ > 1 && !retransmitted_ && !dup_acked_ && !gap_acked_)
+            rto_.sample(now - window_sent_at_);
         bool last = data.payload.size() < settings_.block_size;
         ++expected_;
         ++since_ack_;
