@@ -149,7 +149,10 @@ private:
     void send(std::span<const std::span<const std::uint8_t>> packets, const SocketAddress& to);
     void fail(std::string why, std::optional<ErrorPacket> tell_peer);
     void arm(Clock::time_point now) {
-        deadline_ = now + std::chrono::duration_cast<Clock::duration>(rto_.rto());
+        // Once data flows, the sender's timer recovers every loss and the receiver's only backs it up:
+        // at twice the RTO it no longer restarts the sender's window when one block is merely late.
+        auto rto = role_ == Role::receiver && peer_known_ ? rto_.rto() * 2 : rto_.rto();
+        deadline_ = now + std::chrono::duration_cast<Clock::duration>(rto);
     }
 
     Fd socket_;
