@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # TFTP throughput, side by side in one run: MB/s fetching a 64 MiB file on loopback for each server
 # (netlab ftp-serve, tftpd-hpa, atftpd) x client (netlab ftp-get, curl, atftp) x blksize x windowsize
-# the pair supports; then the time to fetch 1 MiB with 5% kernel packet loss (nft in a namespace).
+# the pair supports, as ratios of netlab against the best peer; then the time to fetch 1 MiB with 5%
+# kernel packet loss (nft in a namespace).
 #   bench/ftp.sh [BUILD_DIR]      (root for tftpd-hpa, atftpd and the loss namespace; else those are skipped)
-# Environment: SIZE_MB (default 64), RUN_TIMEOUT seconds per fetch (default 30), NETLAB_ATFTPD,
-# LOSS_ONLY=1 for the loss table alone, NO_LOSS=1 without it, LOSS_TIMEOUT (default 120 s) per lossy fetch,
-# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUES lines, for bench/all.sh). Loss is dropped on input, so senders see no error (EPERM).
+# Environment: SIZE_MB (default 64), REPEAT fetches per cell, the median is shown (default 3),
+# RUN_TIMEOUT seconds per fetch (default 30), NETLAB_ATFTPD, LOSS_ONLY=1 for the loss table alone,
+# MATRIX_ONLY=1 without it, LOSS_TIMEOUT (default 120 s) per lossy fetch, CELLS="BS/WS ..." to measure
+# only those (e.g. CELLS="65464/1 65464/16"), NO_LOSS=1 = MATRIX_ONLY=1, TSV (a file to append the
+# charted figures to as TABLE<tab>LABEL<tab>VALUES lines, for bench/all.sh). Loss is dropped on input,
+# so senders see no error (EPERM).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
 atftpd=${NETLAB_ATFTPD:-/var/cache/netlab/atftpd/usr/sbin/atftpd}
 size_mb=${SIZE_MB:-64}
+repeat=${REPEAT:-3}
 run_timeout=${RUN_TIMEOUT:-30}
+cells=${CELLS:-"512/1 512/16 1468/1 1468/16 65464/1 65464/16"}
 work=$(mktemp -d /tmp/netlab-bench-ftp-XXXXXX)
 ns=netlab-bench-ftp-$$
 pids=()
@@ -71,55 +77,95 @@ fetch() {
 }
 
 mbps() { [ "$1" = "-" ] && echo "-" || awk -v s="$1" -v m="$size_mb" 'BEGIN { printf "%.1f", m * 1.048576 / s }'; }
+median() { # of the numbers among the arguments; "-" when none
+    printf "%s\n" "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
+        else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+best() { median_list=$(printf "%s\n" "$@" | grep -v '^-$' | sort -g | tail -1); echo "${median_list:--}"; }
+ratio() { { [ "$1" = "-" ] || [ "$2" = "-" ]; } && echo "-" || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# Which pairs can run a cell: tftpd-hpa and curl have no windowsize, so only window-1 cells compare
+# like with like; a server that is not there (not root, atftpd not unpacked) has no port.
+supported() { # SERVER CLIENT WS
+    local port
+    port=$(port_var "$1")
+    [ -z "$port" ] && return 1
+    [ "$1" = hpa ] && [ "$3" -ne 1 ] && return 1
+    [ "$2" = curl ] && [ "$3" -ne 1 ] && return 1
+    [ "$2" = curl ] && ! command -v curl >/dev/null && return 1
+    [ "$2" = atftp ] && ! command -v atftp >/dev/null && return 1
+    return 0
+}
+port_var() { case $1 in netlab) echo "$port_netlab" ;; hpa) echo "$port_hpa" ;; atftpd) echo "$port_atftpd" ;; esac; }
 
 if [ -z "${LOSS_ONLY:-}" ]; then
-start_servers ""
-echo "# TFTP on loopback, ${size_mb} MiB file, MB/s (wall clock per fetch, incl. process start; '-' = unsupported,"
-echo "# failed or over ${run_timeout} s). Machine shared with other builds: figures are noisy."
-printf "%-8s %-4s | %-10s %-10s %-10s | %-10s %-10s %-10s\n" blksize win \
-    "netlab<-ng" "hpa<-ng" "atftpd<-ng" "netlab<-cu" "netlab<-at" "best-peer"
-for bs in 512 1468 65464; do
-    for ws in 1 16; do
-        ng_n=$(mbps "$(fetch netlab "$port_netlab" big $bs $ws)")
-        ng_h="-" ng_a="-"
-        # tftpd-hpa ignores windowsize: only the window-1 cells compare like with like.
-        [ -n "$port_hpa" ] && [ $ws -eq 1 ] && ng_h=$(mbps "$(fetch netlab "$port_hpa" big $bs $ws)")
-        [ -n "$port_atftpd" ] && ng_a=$(mbps "$(fetch netlab "$port_atftpd" big $bs $ws)")
-        cu_n="-"
-        [ $ws -eq 1 ] && command -v curl >/dev/null && cu_n=$(mbps "$(fetch curl "$port_netlab" big $bs $ws)")
-        at_n="-"
-        command -v atftp >/dev/null && at_n=$(mbps "$(fetch atftp "$port_netlab" big $bs $ws)")
-        best=$(printf "%s\n%s\n" "$ng_h" "$ng_a" | grep -v '^-$' | sort -g | tail -1)
-        printf "%-8s %-4s | %-10s %-10s %-10s | %-10s %-10s %-10s\n" $bs $ws "$ng_n" "$ng_h" "$ng_a" "$cu_n" "$at_n" \
-            "${best:--}"
-        [ -z "${TSV:-}" ] || printf 'ftp_server\t%s\t%s\t%s\t%s\n' "$bs/$ws" "$ng_n" "$ng_h" "$ng_a" >>"$TSV"
-        [ -z "${TSV:-}" ] || printf 'ftp_client\t%s\t%s\t%s\t%s\n' "$bs/$ws" "$ng_n" "$cu_n" "$at_n" >>"$TSV"
-    done
-done
-echo "# columns: SERVER<-CLIENT, ng = netlab ftp-get, cu = curl, at = atftp; best-peer = best of tftpd-hpa and atftpd"
-echo "# serving netlab ftp-get (ratio netlab / best-peer per row is netlab's server against the best peer server)."
-# The peer clients against the peer servers, for the client comparison.
-printf "%-8s %-4s | %-10s %-10s %-10s %-10s\n" blksize win "hpa<-cu" "hpa<-at" "atftpd<-cu" "atftpd<-at"
-for bs in 512 1468 65464; do
-    for ws in 1 16; do
-        cells=()
-        for port in "$port_hpa" "$port_atftpd"; do
-            for c in curl atftp; do
-                if [ -z "$port" ] || { [ $c = curl ] && [ $ws -ne 1 ]; } || { [ "$port" = "$port_hpa" ] && [ $ws -ne 1 ]; }; then
-                    cells+=("-")
+    start_servers ""
+    declare -A mb
+    servers=(netlab hpa atftpd)
+    clients=(netlab curl atftp)
+    for cell in $cells; do
+        bs=${cell%/*} ws=${cell#*/}
+        declare -A runs=()
+        # Rounds over all pairs, not one pair's repeats in a row: a burst of load elsewhere then
+        # slows every pair a little instead of one pair a lot.
+        for ((r = 0; r < repeat; r++)); do
+            for s in "${servers[@]}"; do
+                for c in "${clients[@]}"; do
+                    supported $s $c $ws || continue
+                    runs[$s.$c]+=" $(mbps "$(fetch $c "$(port_var $s)" big $bs $ws)")"
+                done
+            done
+        done
+        for s in "${servers[@]}"; do
+            for c in "${clients[@]}"; do
+                if supported $s $c $ws; then
+                    # shellcheck disable=SC2086
+                    mb[$cell.$s.$c]=$(median ${runs[$s.$c]})
                 else
-                    cells+=("$(mbps "$(fetch $c "$port" big $bs $ws)")")
+                    mb[$cell.$s.$c]="-"
                 fi
             done
         done
-        printf "%-8s %-4s | %-10s %-10s %-10s %-10s\n" $bs $ws "${cells[@]}"
+        unset runs
     done
-done
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-pids=()
+    echo "# TFTP on loopback, ${size_mb} MiB file, MB/s, median of ${repeat} fetches per pair (wall clock per"
+    echo "# fetch, incl. process start; '-' = unsupported, failed or over ${run_timeout} s). Machine shared"
+    echo "# with other builds: figures are noisy."
+    echo
+    echo "# Servers, all fetched by netlab ftp-get: netlab ftp-serve / best peer server"
+    printf "%-6s %-4s | %-9s %-9s %-9s | %s\n" blksize win netlab hpa atftpd "netlab/best"
+    for cell in $cells; do
+        bs=${cell%/*} ws=${cell#*/}
+        n=${mb[$cell.netlab.netlab]} h=${mb[$cell.hpa.netlab]} a=${mb[$cell.atftpd.netlab]}
+        printf "%-7s %-4s | %-9s %-9s %-9s | %s\n" $bs $ws "$n" "$h" "$a" "$(ratio "$n" "$(best "$h" "$a")")"
+    done
+    echo
+    echo "# Clients, per server: netlab ftp-get / best peer client (curl, atftp) on the same server"
+    printf "%-6s %-4s | %-27s | %-27s | %-27s\n" blksize win "netlab: ng cu at ratio" "hpa: ng cu at ratio" \
+        "atftpd: ng cu at ratio"
+    for cell in $cells; do
+        bs=${cell%/*} ws=${cell#*/}
+        line=$(printf "%-7s %-4s" $bs $ws)
+        for s in "${servers[@]}"; do
+            n=${mb[$cell.$s.netlab]} c=${mb[$cell.$s.curl]} a=${mb[$cell.$s.atftp]}
+            line+=$(printf " | %-6s %-6s %-6s %-6s" "$n" "$c" "$a" "$(ratio "$n" "$(best "$c" "$a")")")
+        done
+        echo "$line"
+    done
+    echo "# ng = netlab ftp-get, cu = curl, at = atftp; tftpd-hpa and curl have no windowsize (window 16: '-')."
+    if [ -n "${TSV:-}" ]; then
+        for cell in $cells; do
+            printf 'ftp_server\t%s\t%s\t%s\t%s\n' "$cell" "${mb[$cell.netlab.netlab]}" "${mb[$cell.hpa.netlab]}" \
+                "${mb[$cell.atftpd.netlab]}" >>"$TSV"
+            printf 'ftp_client\t%s\t%s\t%s\t%s\n' "$cell" "${mb[$cell.netlab.netlab]}" "${mb[$cell.netlab.curl]}" \
+                "${mb[$cell.netlab.atftp]}" >>"$TSV"
+        done
+    fi
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    pids=()
 fi
 
-[ -z "${NO_LOSS:-}" ] || exit 0
+[ -n "${MATRIX_ONLY:-}${NO_LOSS:-}" ] && exit 0
 if [ "$root" -ne 0 ] || ! command -v nft >/dev/null; then
     echo "# loss: needs root and nft, skipped"
     exit 0
@@ -131,15 +177,14 @@ ip netns add "$ns" && ip -n "$ns" link set lo up && ip -n "$ns" addr add 127.0.0
         add rule inet loss in meta l4proto udp numgen random mod 100 < 5 drop' || exit 1
 start_servers "ip netns exec $ns"
 echo
-echo "# 1 MiB with 5% of UDP packets dropped by nft in a namespace: seconds per fetch (3 runs for netlab, 1 for tftpd-hpa), '-' = failed or over ${run_timeout} s"
+echo "# 1 MiB with 5% of UDP packets dropped by nft in a namespace: seconds per fetch (5 runs for netlab, 1 for tftpd-hpa), '-' = failed or over ${run_timeout} s"
 printf "%-24s %-24s %s\n" server client seconds
 for srv in netlab hpa; do
-    port=$port_netlab
-    [ $srv = hpa ] && port=$port_hpa
+    port=$(port_var $srv)
     [ -z "$port" ] && continue
     for c in netlab curl; do
         runs=()
-        n=3
+        n=5
         [ $srv = hpa ] && n=1 # about a minute per fetch: one is enough
         for ((i = 0; i < n; i++)); do runs+=("$(fetch $c "$port" m1 1468 1 "ip netns exec $ns")"); done
         printf "%-24s %-24s %s\n" "$srv" "$c (blksize 1468)" "${runs[*]}"

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <fmt/format.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace netlab::tftp {
@@ -60,16 +61,8 @@ std::size_t BlockSource::read(std::uint64_t n, std::span<std::uint8_t> out) {
     std::uint64_t start = (n - 1) * block_;
     std::size_t want = std::min(out.size(), block_);
     if (mode_ == Mode::octet) {
-        std::size_t got = 0;
-        while (got < want) {
-            ssize_t r = ::pread(file_.get(), out.data() + got, want - got, static_cast<off_t>(start + got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0) throw Error("read", "file", errno);
-            if (r == 0) break;
-            got += static_cast<std::size_t>(r);
-        }
-        raw_read_ = std::max(raw_read_, start + got);
-        return got;
+        std::span<std::uint8_t> one[] = {out.first(want)};
+        return want == block_ ? read_blocks(n, one) : 0; // a buffer smaller than a block: nothing fits
     }
     while (!eof_ && converted_start_ + converted_.size() < start + want) {
         std::uint8_t raw[65536];
@@ -87,6 +80,38 @@ std::size_t BlockSource::read(std::uint64_t n, std::span<std::uint8_t> out) {
     return got;
 }
 
+std::size_t BlockSource::read_blocks(std::uint64_t n, std::span<const std::span<std::uint8_t>> outs) {
+    if (mode_ != Mode::octet) {
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < outs.size(); ++i) {
+            std::size_t got = read(n + i, outs[i]);
+            total += got;
+            if (got < block_) break;
+        }
+        return total;
+    }
+    const std::uint64_t start = (n - 1) * block_;
+    const std::size_t want = outs.size() * block_;
+    std::vector<iovec> iov;
+    std::size_t got = 0;
+    while (got < want) {
+        // After a short read, continue in the block and at the byte where it stopped.
+        iov.clear();
+        for (std::size_t i = got / block_; i < outs.size(); ++i) {
+            std::size_t skip = i == got / block_ ? got % block_ : 0;
+            iov.push_back({outs[i].data() + skip, block_ - skip});
+        }
+        ssize_t r =
+            ::preadv(file_.get(), iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(start + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) throw Error("read", "file", errno);
+        if (r == 0) break;
+        got += static_cast<std::size_t>(r);
+    }
+    raw_read_ = std::max(raw_read_, start + got);
+    return got;
+}
+
 void BlockSource::release(std::uint64_t n) {
     if (mode_ == Mode::octet || n == 0) return;
     std::uint64_t keep_from = (n - 1) * block_;
@@ -101,7 +126,8 @@ Transfer::Transfer(Fd socket, Setup setup, std::unique_ptr<BlockSource> source, 
       timing_(setup.timing), peer_(setup.peer), peer_known_(setup.peer_known), asked_(std::move(setup.asked)),
       source_(std::move(source)), sink_(std::move(sink)), rng_(setup.impairment.seed),
       impairment_(setup.impairment), rto_(setup.timing), control_(std::move(setup.first)),
-      receive_buffer_(receive_buffer_size) {}
+      // A receiver takes a window of DATA at once; a sender gets one ACK per window, rarely more.
+      batch_(setup.role == Role::receiver ? 16 : 4, receive_buffer_size) {}
 
 void Transfer::start(Clock::time_point now) {
     last_heard_ = now;
@@ -154,13 +180,23 @@ void Transfer::send_window(Clock::time_point now, bool retransmission) {
         source_->set_block_size(b);
         window_buffer_.assign(settings_.window_size * slot, 0);
     }
+    std::size_t count = settings_.window_size;
+    if (last_block_) count = std::min<std::uint64_t>(count, last_block_ - base_ + 1);
+    std::size_t total = 0;
+    if (!retransmission && next_base_ == base_ && next_count_ >= count) {
+        std::swap(window_buffer_, next_buffer_); // read ahead while the last window was in flight
+        total = std::min(next_total_, count * b);
+    } else {
+        // One read for the whole window: a window of 16 small blocks is one system call, not 16.
+        total = source_->read_blocks(base_, payloads(window_buffer_, count));
+    }
+    next_base_ = 0;
     auto& packets = window_packets_;
     packets.clear();
-    for (unsigned i = 0; i < settings_.window_size; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         std::uint64_t n = base_ + i;
-        if (last_block_ && n > last_block_) break;
+        std::size_t got = total > i * b ? std::min(b, total - i * b) : 0;
         std::span<std::uint8_t> p(window_buffer_.data() + i * slot, slot);
-        std::size_t got = source_->read(n, p.subspan(header_size, b));
         encode_data_header(p, static_cast<std::uint16_t>(n));
         packets.push_back(p.first(header_size + got));
         if (got < b) {
@@ -175,6 +211,24 @@ void Transfer::send_window(Clock::time_point now, bool retransmission) {
     window_sent_at_ = now;
     retransmitted_ = retransmission;
     arm(now);
+    // Read the next window now, while this one travels and the peer writes it: when its ACK comes,
+    // the next window goes out at once. Octet only (netascii counts converted bytes as it reads), and
+    // not for windows so large that a second buffer would matter.
+    if (mode_ == Mode::octet && !last_block_ && window_buffer_.size() <= (2u << 20)) {
+        if (next_buffer_.size() != window_buffer_.size()) next_buffer_.assign(window_buffer_.size(), 0);
+        next_count_ = settings_.window_size;
+        next_total_ = source_->read_blocks(sent_end_ + 1, payloads(next_buffer_, next_count_));
+        next_base_ = sent_end_ + 1;
+    }
+}
+
+std::span<const std::span<std::uint8_t>> Transfer::payloads(std::vector<std::uint8_t>& buffer,
+                                                            std::size_t count) {
+    const std::size_t b = settings_.block_size, slot = b + header_size;
+    window_payloads_.clear();
+    for (std::size_t i = 0; i < count; ++i)
+        window_payloads_.emplace_back(buffer.data() + i * slot + header_size, b);
+    return window_payloads_;
 }
 
 void Transfer::fail(std::string why, std::optional<ErrorPacket> tell_peer) {
@@ -193,12 +247,17 @@ void Transfer::fail(std::string why, std::optional<ErrorPacket> tell_peer) {
 }
 
 void Transfer::on_readable(Clock::time_point now) {
-    while (auto r = receive_from(socket_, receive_buffer_)) {
-        if (r->truncated()) {
-            ++counters_.malformed;
-            continue;
+    for (;;) {
+        std::size_t n = batch_.receive(socket_);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (batch_.length(i) > batch_.data(i).size()) {
+                ++counters_.malformed; // larger than any block: truncated
+                continue;
+            }
+            handle(batch_.data(i), batch_.source(i), now);
         }
-        handle({receive_buffer_.data(), r->length}, r->from, now);
+        // Fewer than a full batch emptied the queue: asking again would only return EAGAIN.
+        if (n < batch_.capacity()) return;
     }
 }
 
@@ -326,7 +385,10 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
     if (!retransmitted_) rto_.sample(now - window_sent_at_);
     std::uint64_t acked = previous + ahead;
     counters_.blocks = acked;
-    counters_.bytes = source_->file_bytes_read();
+    // Octet: the bytes acknowledged (the source has read ahead by a window); netascii: file bytes read.
+    counters_.bytes = mode_ == Mode::octet
+                          ? std::min<std::uint64_t>(acked * settings_.block_size, source_->file_bytes_read())
+                          : source_->file_bytes_read();
     base_ = acked + 1;
     source_->release(base_);
     if (last_block_ && acked >= last_block_) {
@@ -354,7 +416,19 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
                  ErrorPacket{ErrorCode::illegal_operation, "block larger than blksize"});
             return;
         }
+        // The first block after our ACK answers it: an RTT sample (Karn: not after a repeated ACK), so
+        // the receiver's RTO, its re-ACK timer and its dally come back down after a backoff.
+        if (since_ack_ == 0 && expected_ > 1 && !retransmitted_ && !dup_acked_ && !gap_acked_)
+            rto_.sample(now - window_sent_at_);
         bool last = data.payload.size() < settings_.block_size;
+        ++expected_;
+        ++since_ack_;
+        dup_acked_ = gap_acked_ = false;
+        // The ACK that ends a window goes out before the blocks are written, so the sender reads and
+        // sends the next window while this one goes to the file; a write that fails still ends the
+        // transfer with an ERROR. The last ACK waits for finish(): never for a file not committed.
+        bool ack_first = !last && since_ack_ >= settings_.window_size;
+        if (ack_first) send_control(encode_ack(data.block), now);
         try {
             if (mode_ == Mode::netascii) {
                 decoded_.clear();
@@ -372,9 +446,6 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
             return;
         }
         ++counters_.blocks;
-        ++expected_;
-        ++since_ack_;
-        dup_acked_ = gap_acked_ = false;
         if (last) {
             send_control(encode_ack(data.block), now);
             status_ = Status::complete;
@@ -382,9 +453,7 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
             auto dally = std::clamp(rto_.rto() * 3, Duration(0.01), timing_.max_rto);
             dally_until_ = now + to_clock(dally);
             deadline_ = dally_until_;
-        } else if (since_ack_ >= settings_.window_size) {
-            send_control(encode_ack(data.block), now);
-        } else {
+        } else if (!ack_first) {
             arm(now);
         }
         return;

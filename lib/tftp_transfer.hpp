@@ -7,6 +7,7 @@
 #include "confine.hpp"
 #include "fd.hpp"
 #include "tftp.hpp"
+#include "udp.hpp"
 
 #include <chrono>
 #include <functional>
@@ -67,8 +68,12 @@ class BlockSource {
 public:
     BlockSource(Fd file, Mode mode, std::size_t block_size)
         : file_(std::move(file)), mode_(mode), block_(block_size) {}
-    // Bytes of block n; fewer than block_size only for the last. n must be >= the last released block.
+    // Bytes of block n into out (block_size bytes); fewer than block_size only for the last. n must be
+    // >= the last released block.
     std::size_t read(std::uint64_t n, std::span<std::uint8_t> out);
+    // Blocks n, n+1, ... into outs (block_size bytes each), in octet mode with one preadv(2) for all;
+    // the bytes read in all, so block i holds min(block_size, total - i * block_size) of them.
+    std::size_t read_blocks(std::uint64_t n, std::span<const std::span<std::uint8_t>> outs);
     // Blocks before n will not be asked for again (netascii drops its buffer up to there).
     void release(std::uint64_t n);
     std::uint64_t file_bytes_read() const { return raw_read_; }
@@ -139,10 +144,15 @@ private:
     void on_data(const Data& data, Clock::time_point now);
     void send_window(Clock::time_point now, bool retransmission);
     void send_control(std::vector<std::uint8_t> packet, Clock::time_point now);
+    // Spans for the payloads of `count` blocks in a window buffer, after each block's DATA header.
+    std::span<const std::span<std::uint8_t>> payloads(std::vector<std::uint8_t>& buffer, std::size_t count);
     void send(std::span<const std::span<const std::uint8_t>> packets, const SocketAddress& to);
     void fail(std::string why, std::optional<ErrorPacket> tell_peer);
     void arm(Clock::time_point now) {
-        deadline_ = now + std::chrono::duration_cast<Clock::duration>(rto_.rto());
+        // Once data flows, the sender's timer recovers every loss and the receiver's only backs it up:
+        // at twice the RTO it no longer restarts the sender's window when one block is merely late.
+        auto rto = role_ == Role::receiver && peer_known_ ? rto_.rto() * 2 : rto_.rto();
+        deadline_ = now + std::chrono::duration_cast<Clock::duration>(rto);
     }
 
     Fd socket_;
@@ -175,13 +185,17 @@ private:
     std::uint64_t last_block_ = 0; // the short block ending the file, once read
     std::vector<std::uint8_t> window_buffer_;
     std::vector<std::span<const std::uint8_t>> window_packets_;
+    std::vector<std::span<std::uint8_t>> window_payloads_;
+    std::vector<std::uint8_t> next_buffer_; // the window after the one in flight, read ahead
+    std::uint64_t next_base_ = 0;           // its first block; 0: nothing read ahead
+    std::size_t next_count_ = 0, next_total_ = 0;
     // receiver
     std::uint64_t expected_ = 1;
     unsigned since_ack_ = 0;
     bool dup_acked_ = false, gap_acked_ = false;
     NetasciiDecoder decoder_;
     std::vector<std::uint8_t> decoded_;
-    std::vector<std::uint8_t> receive_buffer_;
+    ReceiveBatch batch_; // several datagrams per recvmmsg(2): a window arrives in one call
 };
 
 // A socket for one transfer: bound to a new port on `local`'s address, buffers sized for a whole window.

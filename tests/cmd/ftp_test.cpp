@@ -537,3 +537,26 @@ TEST_CASE("20 transfers under 5% kernel packet loss all arrive intact", "[ftp][i
     server.send_signal(SIGTERM);
     server.wait(2s);
 }
+
+TEST_CASE("netlab demo fetches a file over TFTP with loss and the digests agree",
+          "[ftp][integration][demo]") {
+    ChildProcess demo = start_netlab({"demo", "--records", "1"});
+    std::string out = demo.read_all_stdout(30s);
+    CHECK(demo.wait(5s) == 0);
+    INFO(out);
+    CHECK_THAT(out, Catch::Contains("== TFTP: ftp-get fetches a file from ftp-serve"));
+    CHECK_THAT(out, Catch::Contains("--drop 0.05 --seed 4"));
+    CHECK_THAT(out, Catch::Contains("  [client] received 204800 bytes in "));
+    auto server = out.find("  [server] 127.0.0.1:");
+    REQUIRE(server != std::string::npos);
+    std::string line = out.substr(server, out.find('\n', server) - server);
+    CHECK_THAT(line, Catch::Contains("RRQ lecture.bin octet"));
+    CHECK_THAT(line, Catch::Contains(": ok, 204800 bytes"));
+    // 5% of ~150 DATA packets dropped by the server itself: the timer must have resent some.
+    CHECK_THAT(line, !Catch::Contains(" 0 retransmits"));
+    auto served = out.find("  sha256 served:  "), fetched = out.find("  sha256 fetched: ");
+    REQUIRE(served != std::string::npos);
+    REQUIRE(fetched != std::string::npos);
+    CHECK(out.substr(served + 18, 64) == out.substr(fetched + 18, 64));
+    CHECK_THAT(out, Catch::Contains("  (identical)\n"));
+}
