@@ -44,6 +44,9 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, bool pipe
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (pipe_stdout) posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     if (pipe_stderr) posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    // Descriptors the parent holds without O_CLOEXEC (a test runner's, a shell's) are not the
+    // child's business, and would skew a descriptor count taken of it (glibc 2.34).
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     // Undo what a parent event loop may have set: blocked signals (signalfd) and ignored SIGPIPE.
     sigset_t none, all;
     sigemptyset(&none);
