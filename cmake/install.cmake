@@ -45,6 +45,16 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${NETLAB_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # Depends from dpkg-shlibdeps (dpkg-dev): libc6 only
+if(NETLAB_STATIC AND NOT NETLAB_SANITIZE)
+  # A static-pie netlab links no shared library, so dpkg-shlibdeps finds nothing; but getaddrinfo
+  # still loads glibc's NSS modules at run time, and those must come from the glibc it was linked
+  # with: the same upstream release.
+  execute_process(COMMAND getconf GNU_LIBC_VERSION OUTPUT_VARIABLE netlab_glibc OUTPUT_STRIP_TRAILING_WHITESPACE)
+  string(REGEX MATCH "([0-9]+)\\.([0-9]+)" netlab_glibc "${netlab_glibc}")
+  math(EXPR netlab_glibc_next "${CMAKE_MATCH_2} + 1")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= ${netlab_glibc}), libc6 (<< ${CMAKE_MATCH_1}.${netlab_glibc_next})")
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # Depends from dpkg-shlibdeps (dpkg-dev): libc6 only
+endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bash-completion, man-db") # tab completion and man netlab-udp-recv
 include(CPack)

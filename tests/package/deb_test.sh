@@ -28,7 +28,7 @@ deb=$(ls "$work"/out/netlab_*.deb)
 dpkg-deb -f "$deb" Package Version Architecture Maintainer Depends Section Description
 [ "$(dpkg-deb -f "$deb" Package)" = netlab ] || fail "package name"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "version is not the project's $version"
-dpkg-deb -f "$deb" Depends | grep -q '^libc6 (>= ' || fail "Depends has no libc6 from dpkg-shlibdeps"
+dpkg-deb -f "$deb" Depends | grep -q '^libc6 (>= ' || fail "Depends has no libc6"
 [ -n "$(dpkg-deb -f "$deb" Maintainer)" ] || fail "no maintainer"
 
 step "contents"
