@@ -45,7 +45,7 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${NETLAB_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-if(NETLAB_STATIC AND NOT NETLAB_SANITIZE)
+if(NETLAB_STATIC AND NOT NETLAB_SANITIZE AND NOT NETLAB_FUZZ)
   # A static-pie netlab links no shared library, so dpkg-shlibdeps finds nothing; but getaddrinfo
   # still loads glibc's NSS modules at run time, and those must come from the glibc it was linked
   # with: the same upstream release.

@@ -95,6 +95,11 @@ int to_af(Family family) {
 // getaddrinfo with the given flags; nullopt with *gai_error set when it fails.
 std::optional<SocketAddress> lookup(const std::string& host, std::uint16_t port, Family family, int flags,
                                     int* gai_error) {
+    // getaddrinfo would read "1.2.3.4\0junk" as 1.2.3.4: text with a NUL names no host.
+    if (host.find('\0') != std::string::npos) {
+        *gai_error = EAI_NONAME;
+        return std::nullopt;
+    }
     addrinfo hints{};
     hints.ai_family = to_af(family);
     hints.ai_socktype = SOCK_DGRAM; // one result per address instead of one per socket type
@@ -178,7 +183,13 @@ std::string SocketAddress::ip() const {
         if (sin6->sin6_scope_id != 0) {
             char name[IF_NAMESIZE] = "";
             out += '%';
-            out += ::if_indextoname(sin6->sin6_scope_id, name) ? name : std::to_string(sin6->sin6_scope_id);
+            // getaddrinfo takes an interface name only for link-local addresses (a scope on any other
+            // one must be a number), so print what parses back.
+            bool link_local =
+                IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&sin6->sin6_addr);
+            out += link_local && ::if_indextoname(sin6->sin6_scope_id, name)
+                       ? name
+                       : std::to_string(sin6->sin6_scope_id);
         }
         return out;
     }

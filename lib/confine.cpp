@@ -147,6 +147,8 @@ std::string_view refusal_text(Refusal r) {
 
 Refusal check_relative_path(std::string_view path) {
     if (path.empty()) return Refusal::not_found;
+    // open(2) ends the name at a NUL, so "..\0x" would pass the checks below and then open "..".
+    if (path.find('\0') != std::string_view::npos) return Refusal::not_found;
     if (path.front() == '/') return Refusal::outside_root;
     for (auto part : components(path))
         if (part == "..") return Refusal::outside_root;

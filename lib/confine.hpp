@@ -34,7 +34,7 @@ struct ConfinedFile {
     bool ok() const { return refusal == Refusal::none; }
 };
 
-// Checks a relative path before any system call: no absolute path, no "..", no empty component.
+// Checks a relative path before any system call: not empty, no NUL, no absolute path, no "..".
 // Returns the refusal or Refusal::none.
 Refusal check_relative_path(std::string_view path);
 

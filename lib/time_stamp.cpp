@@ -44,7 +44,9 @@ std::string encode(Format format, std::int64_t seconds) {
     case Format::unix_seconds:
         return fmt::format("{}\n", seconds);
     case Format::rfc868: {
-        auto v = static_cast<std::uint32_t>(seconds + rfc868_offset); // wraps in 2036, as RFC 868 says
+        // Unsigned, so it wraps in 2036 as RFC 868 says (and never overflows, whatever `seconds` is).
+        auto v = static_cast<std::uint32_t>(static_cast<std::uint64_t>(seconds) +
+                                            static_cast<std::uint64_t>(rfc868_offset));
         return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
     }
     case Format::daytime:
@@ -54,6 +56,8 @@ std::string encode(Format format, std::int64_t seconds) {
 }
 
 namespace {
+
+constexpr std::int64_t last_daytime = 253402300799; // 9999-12-31T23:59:59Z
 
 Parsed fail(ParseError e) {
     return Parsed{0, e};
@@ -82,6 +86,7 @@ Parsed parse_daytime(std::string_view text) {
         text[16] != ':' || text[19] != 'Z')
         return fail(text.size() < 20 ? ParseError::incomplete : ParseError::bad_format);
     auto number = [&](std::size_t at, std::size_t len, int lo, int hi, int* out) {
+        if (text[at] < '0' || text[at] > '9') return false; // from_chars would take "-0" as an hour
         int v = 0;
         auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + len, v);
         if (ec != std::errc() || end != text.data() + at + len || v < lo || v > hi) return false;
@@ -94,9 +99,16 @@ Parsed parse_daytime(std::string_view text) {
         !number(8, 2, 1, 31, &tm.tm_mday) || !number(11, 2, 0, 23, &tm.tm_hour) ||
         !number(14, 2, 0, 59, &tm.tm_min) || !number(17, 2, 0, 60, &tm.tm_sec))
         return fail(ParseError::bad_format);
+    // timegm would move 2026-02-31 to March 3rd: a date that does not exist is not a time stamp.
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (tm.tm_mday > days[month - 1] + (month == 2 && leap ? 1 : 0)) return fail(ParseError::bad_format);
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
-    return Parsed{static_cast<std::int64_t>(::timegm(&tm)), ParseError::none};
+    auto seconds = static_cast<std::int64_t>(::timegm(&tm));
+    // A leap second at the end of 9999 is a time no daytime line of ours can write.
+    if (seconds > last_daytime) return fail(ParseError::out_of_range);
+    return Parsed{seconds, ParseError::none};
 }
 
 } // namespace

@@ -25,7 +25,8 @@ void send_raw(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
     netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_DGRAM);
     netlab::sys::connect(fd, netlab::SocketAddress::loopback(netlab::Family::v4, port));
     netlab::SendBatch batch(1, std::max<std::size_t>(bytes.size(), 1));
-    std::memcpy(batch.slot(0).data(), bytes.data(), bytes.size());
+    if (!bytes.empty())
+        std::memcpy(batch.slot(0).data(), bytes.data(), bytes.size()); // memcpy(_, NULL, 0) is UB
     batch.set_length(0, bytes.size());
     batch.send(fd, 1);
 }

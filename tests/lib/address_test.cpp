@@ -77,3 +77,18 @@ TEST_CASE("addresses compare by value", "[address]") {
                 *SocketAddress::parse_numeric("1.2.3.4:6", 0));
     CHECK(SocketAddress().empty());
 }
+
+TEST_CASE("found by fuzzing: addresses print as text that parses back", "[address][fuzz]") {
+    using namespace std::string_literals;
+    // getaddrinfo stopped at the NUL and took what came before it.
+    CHECK_FALSE(SocketAddress::parse_numeric("1.2.3.4\0evil"s, 1));
+    CHECK_THROWS_AS(SocketAddress::resolve_host("127.0.0.1\0x"s, 1), netlab::Error);
+    // A scope on an address that is not link-local parses only as a number, so it prints as one.
+    auto scoped = SocketAddress::parse_numeric("[fe37::1%1]:69", 1);
+    REQUIRE(scoped);
+    CHECK(scoped->to_string() == "[fe37::1%1]:69");
+    auto again = SocketAddress::parse_numeric(scoped->to_string(), 1);
+    REQUIRE(again);
+    CHECK(*again == *scoped);
+    CHECK(SocketAddress::parse_numeric("[fe80::1%1]:69", 1)->to_string() == "[fe80::1%lo]:69");
+}

@@ -54,6 +54,9 @@ TEST_CASE("paths are checked before any system call", "[confine]") {
     CHECK(check_relative_path("/etc/passwd") == Refusal::outside_root);
     CHECK(check_relative_path("") == Refusal::not_found);
     CHECK(check_relative_path("..foo") == Refusal::none); // a name, not the parent
+    // open(2) would read "..\0x" as "..": no name with a NUL passes (the tftp_path fuzz property).
+    CHECK(check_relative_path(std::string_view("..\0x", 4)) == Refusal::not_found);
+    CHECK(check_relative_path(std::string_view("a\0", 2)) == Refusal::not_found);
 }
 
 TEST_CASE("open_beneath reads files inside and refuses every way out", "[confine]") {

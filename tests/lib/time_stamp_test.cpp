@@ -47,3 +47,20 @@ TEST_CASE("format names", "[stamp]") {
     CHECK_FALSE(parse_format_name("nope"));
     CHECK(format_name(Format::daytime) == "daytime");
 }
+
+TEST_CASE("found by fuzzing: extreme and impossible stamps", "[stamp][fuzz]") {
+    // A unix stamp of INT64_MAX shown as RFC 868 overflowed a signed addition (UBSan); now it wraps.
+    CHECK(encode(Format::rfc868, INT64_MAX).size() == 4);
+    CHECK(encode(Format::rfc868, INT64_MIN).size() == 4);
+    CHECK(encode(Format::rfc868, -2208988800) == std::string(4, '\0'));
+    // The leap second closing 9999 is year 10000, which no daytime line can carry back.
+    CHECK(parse_text(Format::daytime, "9999-12-31T23:59:60Z\r\n").error == ParseError::out_of_range);
+    CHECK(parse_text(Format::daytime, "9999-12-31T23:59:59Z\r\n").ok());
+    CHECK(parse_text(Format::daytime, "2016-12-31T23:59:60Z\r\n").seconds == 1483228800);
+    // Dates that do not exist, and signs where digits belong.
+    CHECK(parse_text(Format::daytime, "2026-02-29T00:00:00Z").error == ParseError::bad_format);
+    CHECK(parse_text(Format::daytime, "2024-02-29T00:00:00Z").ok());
+    CHECK(parse_text(Format::daytime, "2026-04-31T00:00:00Z").error == ParseError::bad_format);
+    CHECK(parse_text(Format::daytime, "2026-12-01T-0:00:00Z").error == ParseError::bad_format);
+    CHECK(parse_text(Format::daytime, "2026-12-01T+1:00:00Z").error == ParseError::bad_format);
+}
