@@ -1,6 +1,7 @@
 // Hostile clients against ftp-serve (RFC 1350, 2347-2349, 7440): each attack is sent while a
 // well-behaved download runs, and must leave the server up, that download intact, no descriptor or
 // memory behind, and a count of what was refused.
+#include "hostile.hpp"
 #include "netlab_test.hpp"
 #include "tftp_peer.hpp"
 
@@ -98,7 +99,7 @@ struct Hostile {
             listing += e.path().filename().string() + " -> " + fs::read_symlink(e.path()).string() + "\n";
         INFO(listing);
         CHECK(count_open_fds(server->pid()) == fds);
-        if (rss > 0) CHECK(resident_kib(server->pid()) - rss < 4096);
+        if (rss > 0) CHECK(resident_kib(server->pid()) - rss < rss_tolerance_kib);
     }
     // The guard (and a background ftp-get) must complete intact, nothing may leak; then stop().
     RunResult end(ChildProcess* background = nullptr) {
