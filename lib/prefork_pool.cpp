@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "sockopt.hpp"
 #include "sys.hpp"
+#include "tcp.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -411,13 +412,12 @@ namespace netlab::pool {
 
 bool send_reply(const Fd& connection, std::string_view data) {
     while (!data.empty()) {
-        ssize_t n = ::send(connection.get(), data.data(), data.size(), MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EPIPE || errno == ECONNRESET) return false;
-            throw Error("send", "reply", errno);
+        tcp::IoResult r = tcp::send_last(connection, data.data(), data.size());
+        if (!r.ok()) {
+            if (r.error == EPIPE || r.error == ECONNRESET) return false;
+            throw Error("send", "reply", r.error);
         }
-        data.remove_prefix(static_cast<std::size_t>(n));
+        data.remove_prefix(r.bytes);
     }
     return true;
 }

@@ -102,7 +102,8 @@ private:
 namespace netlab::pool {
 
 // Sends all of `data` on a connected socket without raising SIGPIPE. False when the peer is gone
-// (EPIPE, ECONNRESET): an expected outcome for a server. Throws Error on anything else.
+// (EPIPE, ECONNRESET): an expected outcome for a server. Throws Error on anything else. The caller
+// closes the connection next: the bytes go out with the FIN (tcp::send_last).
 bool send_reply(const Fd& connection, std::string_view data);
 
 } // namespace netlab::pool

@@ -20,13 +20,22 @@ Fd listen(const SocketAddress& addr, int backlog, bool nonblocking) {
     return fd;
 }
 
-IoResult send(const Fd& fd, const void* data, std::size_t size, bool nonblocking) {
-    int flags = MSG_NOSIGNAL | (nonblocking ? MSG_DONTWAIT : 0);
+namespace {
+IoResult send_with(const Fd& fd, const void* data, std::size_t size, int flags) {
     for (;;) {
         ssize_t n = ::send(fd.get(), data, size, flags);
         if (n >= 0) return {static_cast<std::size_t>(n), 0};
         if (errno != EINTR) return {0, errno};
     }
+}
+} // namespace
+
+IoResult send(const Fd& fd, const void* data, std::size_t size, bool nonblocking) {
+    return send_with(fd, data, size, MSG_NOSIGNAL | (nonblocking ? MSG_DONTWAIT : 0));
+}
+
+IoResult send_last(const Fd& fd, const void* data, std::size_t size, bool nonblocking) {
+    return send_with(fd, data, size, MSG_NOSIGNAL | MSG_MORE | (nonblocking ? MSG_DONTWAIT : 0));
 }
 
 IoResult receive(const Fd& fd, void* data, std::size_t size) {

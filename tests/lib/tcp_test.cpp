@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
+#include <linux/tcp.h> // tcp_info with tcpi_segs_in, newer than glibc's
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -45,6 +47,40 @@ TEST_CASE("tcp::listen binds port 0 with SO_REUSEADDR and accepts", "[tcp]") {
     CHECK(std::string(buf, r.bytes) == "hi\n");
     r = tcp::receive(client, buf, sizeof buf);
     CHECK((r.ok() && r.bytes == 0)); // end of stream
+}
+
+// Segments the client has received on its connection so far (tcp_info's tcpi_segs_in).
+std::uint32_t segments_in(const Fd& fd) {
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    REQUIRE(::getsockopt(fd.get(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0);
+    return info.tcpi_segs_in;
+}
+
+TEST_CASE("send_last's bytes leave with the FIN: one segment where send and close make two", "[tcp]") {
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16);
+    auto segments_for_reply = [&](bool last) {
+        Fd client = sys::socket(AF_INET, SOCK_STREAM);
+        tcp::connect(client, listening_on(listener), std::chrono::milliseconds(2000));
+        auto conn = sys::accept(listener, nullptr, false);
+        REQUIRE(conn);
+        tcp::IoResult sent =
+            last ? tcp::send_last(*conn, "1764583200\n", 11) : tcp::send(*conn, "1764583200\n", 11);
+        CHECK(sent.bytes == 11);
+        conn->reset();
+        char buf[16];
+        std::string got;
+        for (;;) {
+            tcp::IoResult r = tcp::receive(client, buf, sizeof buf);
+            REQUIRE(r.ok());
+            if (r.bytes == 0) break;
+            got.append(buf, r.bytes);
+        }
+        CHECK(got == "1764583200\n");
+        return segments_in(client); // the SYN-ACK, then the data and the FIN
+    };
+    CHECK(segments_for_reply(false) == 3);
+    CHECK(segments_for_reply(true) == 2);
 }
 
 TEST_CASE("a non-blocking listener says nothing is waiting instead of blocking", "[tcp]") {
