@@ -2,12 +2,13 @@
 # Bench of tcp-stamp-server's models against a minimal C epoll server (bench/ref_epoll_stamp.c), all
 # under netlab's load generator in one run, rounds interleaved; then the wall time of 1,000 runs of
 # `netlab tcp-stamp-client` against 1,000 runs of the tutorial's C client (bench/ref_stamp_client.c).
-# Usage: bench/tcp.sh [BUILD_DIR]   env: COUNT (10000), CONCURRENCY (16), ROUNDS (4), RUNS (1000),
+# Usage: bench/tcp.sh [BUILD_DIR]   env: COUNT (10000), CONCURRENCY (16), THREADS (2: load-generator
+# threads; one epoll loop saturates a core on the client side first), ROUNDS (4), RUNS (1000),
 # TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
-count=${COUNT:-10000} concurrency=${CONCURRENCY:-16} rounds=${ROUNDS:-4} runs=${RUNS:-1000}
+count=${COUNT:-10000} concurrency=${CONCURRENCY:-16} threads=${THREADS:-2} rounds=${ROUNDS:-4} runs=${RUNS:-1000}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -26,6 +27,7 @@ start() {
     shift
     "$@" 2>"$tmp/$name.err" >/dev/null &
     pids+=($!)
+    echo $! >"$tmp/$name.pid"
     for _ in $(seq 100); do
         grep -q "listening on" "$tmp/$name.err" 2>/dev/null && break
         sleep 0.05
@@ -39,40 +41,67 @@ start fork "$netlab" tcp-stamp-server --port 0 -q --model fork
 start threads "$netlab" tcp-stamp-server --port 0 -q --model threads
 servers=(ref epoll epoll2 fork threads)
 
-field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
+# cpu NAME: the server's CPU time so far in clock ticks, its reaped children's (fork model) included.
+cpu() { awk '{print $14 + $15 + $16 + $17}' "/proc/$(cat "$tmp/$1.pid")/stat"; }
+# load NAME THREADS: one round of the load generator against server NAME; adds its CPU to NAME.ticks.
+load() {
+    local before after
+    before=$(cpu "$1")
+    "$netlab" tcp-stamp-client --port "$(cat "$tmp/$1.port")" --count "$count" --concurrency "$concurrency" \
+        --threads "$2" --json >>"$tmp/$1.$2.json" || true
+    after=$(cpu "$1")
+    echo $((after - before)) >>"$tmp/$1.$2.ticks"
+}
+field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; } # one value per round
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # TIME_WAIT entries pile up over the run and slow every later connection a little, so each round
 # starts with a different server: no server is always first or always last.
 for r in $(seq "$rounds"); do
     n=${#servers[@]}
-    for i in $(seq 0 $((n - 1))); do
-        s=${servers[$(((i + r) % n))]}
-        "$netlab" tcp-stamp-client --port "$(cat "$tmp/$s.port")" --count "$count" --concurrency "$concurrency" \
-            --json >>"$tmp/$s.json" || true
-    done
+    for i in $(seq 0 $((n - 1))); do load "${servers[$(((i + r) % n))]}" "$threads"; done
+    # The same with one client thread for the reference and the default, to show the client's ceiling.
+    if [ "$threads" != 1 ]; then
+        if [ $((r % 2)) = 0 ]; then load ref 1 && load epoll 1; else load epoll 1 && load ref 1; fi
+    fi
 done
 
-echo "== connections/s under the load generator: $count connections, $concurrency in flight, median of $rounds rounds, order rotated"
+hz=$(getconf CLK_TCK)
+# table THREADS NAMES...: the rows for the rounds run with THREADS client threads.
+table() {
+    local t=$1 s rate ref_rate us
+    shift
+    ref_rate=$(field connections_per_second <"$tmp/ref.$t.json" | median)
+    printf '%-26s %10s %8s %8s %8s %8s %8s %8s %7s\n' server conn/s vs_ref cpu_us p50_ms p90_ms p99_ms max_ms failed
+    for s in "$@"; do
+        rate=$(field connections_per_second <"$tmp/$s.$t.json" | median)
+        row() { grep -o "\"$1\":[0-9.]*" "$tmp/$s.$t.json" | cut -d: -f2 | median; }
+        # Server CPU per connection over all its rounds, at clock-tick resolution.
+        us=$(awk -v hz="$hz" -v n="$count" '{t += $1; k++} END {printf "%.1f", t / hz * 1e6 / (n * k)}' "$tmp/$s.$t.ticks")
+        case $s in
+        ref) name="C epoll reference" ;;
+        epoll) name="netlab (default: epoll)" ;;
+        epoll2) name="netlab epoll --loops 2" ;;
+        *) name="netlab --model $s" ;;
+        esac
+        printf '%-26s %10.0f %7.2fx %8s %8s %8s %8s %8s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
+            "$us" "$(row p50)" "$(row p90)" "$(row p99)" "$(row max)" "$(row failed)"
+        [ -z "${TSV:-}" ] || [ "$t" != "$threads" ] || printf 'tcp_server\t%s\t%s\n' "$name" "$rate" >>"$TSV"
+    done
+}
+
+echo "== connections/s under the load generator: $count connections, $concurrency in flight from $threads client threads,"
+echo "   median of $rounds rounds, order rotated; cpu_us = the server's CPU time per connection"
 echo "   (2 cores shared by client and server, and by other engineers' builds: expect noise)"
-printf '%-26s %10s %8s %9s %9s %9s %9s %7s\n' server conn/s vs_ref p50_ms p90_ms p99_ms max_ms failed
-ref_rate=$(field connections_per_second <"$tmp/ref.json" | median)
-epoll_rate=$(field connections_per_second <"$tmp/epoll.json" | median)
-fork_rate=$(field connections_per_second <"$tmp/fork.json" | median)
-for s in "${servers[@]}"; do
-    rate=$(field connections_per_second <"$tmp/$s.json" | median)
-    row() { grep -o "\"$1\":[0-9.]*" "$tmp/$s.json" | cut -d: -f2 | median; }
-    case $s in
-    ref) name="C epoll reference" ;;
-    epoll) name="netlab (default: epoll)" ;;
-    epoll2) name="netlab epoll --loops 2" ;;
-    *) name="netlab --model $s" ;;
-    esac
-    printf '%-26s %10.0f %7.2fx %9s %9s %9s %9s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
-        "$(row p50)" "$(row p90)" "$(row p99)" "$(row max)" "$(row failed)"
-    [ -z "${TSV:-}" ] || printf 'tcp_server\t%s\t%s\n' "$name" "$rate" >>"$TSV"
-done
+table "$threads" "${servers[@]}"
+epoll_rate=$(field connections_per_second <"$tmp/epoll.$threads.json" | median)
+fork_rate=$(field connections_per_second <"$tmp/fork.$threads.json" | median)
 printf 'default (epoll) vs fork: %.2fx\n\n' "$(echo "$epoll_rate / $fork_rate" | bc -l)"
+if [ "$threads" != 1 ]; then
+    echo "== the same with one client thread: the client's single loop is the ceiling, both servers reach it"
+    table 1 ref epoll
+    echo
+fi
 
 port=$(cat "$tmp/epoll.port")
 half=$((runs / 2))

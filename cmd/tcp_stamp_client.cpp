@@ -30,6 +30,7 @@ struct Options {
     // Load mode, when any of these is given.
     std::optional<std::uint64_t> count; // default 1000, or no limit with --duration
     unsigned concurrency = 1;
+    unsigned threads = 1;
     double duration = 0;
     bool load = false;
 };
@@ -90,18 +91,20 @@ void print_report(const load::Report& r, const Options& opt, const SocketAddress
             errors += fmt::format("{}\"{}\":{}", k ? "," : "",
                                   load::error_kind_name(static_cast<load::ErrorKind>(k)), r.errors[k]);
         fmt::print(
-            "{{\"type\":\"load\",\"server\":\"{}\",\"format\":\"{}\",\"concurrency\":{},\"started\":{},"
+            "{{\"type\":\"load\",\"server\":\"{}\",\"format\":\"{}\",\"concurrency\":{},\"threads\":{},"
+            "\"started\":{},"
             "\"ok\":{},\"failed\":{},\"seconds\":{:.6f},\"connections_per_second\":{:.1f},"
             "\"latency_ms\":{{\"min\":{:.3f},\"mean\":{:.3f},\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},"
             "\"max\":{:.3f}}},\"errors\":{{{}}}}}\n",
-            server.to_string(), stamp::format_name(opt.format), opt.concurrency, r.started, r.succeeded,
-            r.failed(), r.seconds, r.rate(), l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3, l.p99 * 1e3,
-            l.max * 1e3, errors);
+            server.to_string(), stamp::format_name(opt.format), opt.concurrency, opt.threads, r.started,
+            r.succeeded, r.failed(), r.seconds, r.rate(), l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3,
+            l.p99 * 1e3, l.max * 1e3, errors);
         return;
     }
     if (global.quiet) return;
-    fmt::print("{} connections to {}, {} at a time: {} ok, {} failed in {:.3f} s\n", r.started,
-               server.to_string(), opt.concurrency, r.succeeded, r.failed(), r.seconds);
+    fmt::print("{} connections to {}, {} at a time from {} thread{}: {} ok, {} failed in {:.3f} s\n",
+               r.started, server.to_string(), opt.concurrency, opt.threads, opt.threads == 1 ? "" : "s",
+               r.succeeded, r.failed(), r.seconds);
     fmt::print("  {:.0f} connections/s\n", r.rate());
     fmt::print("  latency ms: min {:.3f}  mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  max {:.3f}\n",
                l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3, l.p99 * 1e3, l.max * 1e3);
@@ -116,11 +119,17 @@ int run_load(const Options& opt, const GlobalOptions& global, const SocketAddres
     std::uint64_t count = opt.count ? *opt.count : opt.duration > 0 ? 0 : 1000;
     if (count == 0 && opt.duration <= 0)
         throw UsageError("--count 0 needs --duration: nothing else would end the run");
+    if (opt.threads > opt.concurrency)
+        throw UsageError(
+            fmt::format("--threads {} needs --concurrency {} or more: each thread keeps at least "
+                        "one connection in flight",
+                        opt.threads, opt.threads));
     SignalFd signals{SIGINT, SIGTERM}; // Ctrl-C ends the run early and still prints the report
     load::Options lo;
     lo.target = server;
     lo.count = count;
     lo.concurrency = opt.concurrency;
+    lo.threads = opt.threads;
     lo.duration = std::chrono::duration<double>(opt.duration);
     lo.timeout = timeout_of(opt);
     lo.stop_fd = signals.fd().get();
@@ -208,12 +217,17 @@ Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global) {
         app.add_option("-C,--concurrency", opt->concurrency, "Load: connections in flight at once")
             ->check(CLI::Range(1u, 100000u))
             ->type_name("C");
+    auto* threads = app.add_option("-T,--threads", opt->threads,
+                                   "Load: threads, each an epoll loop with its share of C (at most C)")
+                        ->check(CLI::Range(1u, 256u))
+                        ->type_name("T");
     auto* duration =
         app.add_option("-d,--duration", opt->duration, "Load: stop starting connections after S seconds")
             ->check(CLI::NonNegativeNumber)
             ->type_name("S");
-    return [opt, &global, count, concurrency, duration] {
-        opt->load = count->count() > 0 || concurrency->count() > 0 || duration->count() > 0;
+    return [opt, &global, count, concurrency, threads, duration] {
+        opt->load =
+            count->count() > 0 || concurrency->count() > 0 || threads->count() > 0 || duration->count() > 0;
         return run_tcp_stamp_client(*opt, global);
     };
 }

@@ -1,4 +1,4 @@
-// The load generator: one epoll loop, `concurrency` non-blocking connections in flight.
+// The load generator: per thread one epoll loop with its share of the non-blocking connections.
 #include "load_generator.hpp"
 
 #include "clock.hpp"
@@ -12,7 +12,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <numeric>
+#include <system_error>
+#include <thread>
 
 namespace netlab::load {
 
@@ -76,6 +79,13 @@ namespace {
 
 constexpr std::uint64_t stop_tag = ~std::uint64_t{0};
 
+// What one loop measured; the threads' outcomes merge into one Report.
+struct Outcome {
+    Report report; // seconds and latency still unset
+    std::vector<std::uint64_t> samples;
+    Clock::time_point start, last_end;
+};
+
 struct Slot {
     Fd fd;
     Clock::time_point start;
@@ -93,7 +103,7 @@ public:
         if (opt_.stop_fd >= 0) loop_.add(opt_.stop_fd, EPOLLIN, stop_tag);
     }
 
-    Report run() {
+    Outcome run() {
         start_ = Clock::now();
         if (opt_.duration.count() > 0)
             end_ = start_ + std::chrono::duration_cast<Clock::duration>(opt_.duration);
@@ -114,9 +124,7 @@ public:
             }
             refill();
         }
-        report_.seconds = seconds_between(start_, last_end_ > start_ ? last_end_ : Clock::now());
-        report_.latency = summarize(samples_);
-        return report_;
+        return {report_, std::move(samples_), start_, last_end_ > start_ ? last_end_ : Clock::now()};
     }
 
 private:
@@ -231,13 +239,63 @@ private:
     Clock::time_point start_, last_end_{}, end_ = Clock::time_point::max();
 };
 
+Report merge(std::vector<Outcome>& outcomes) {
+    Report total;
+    std::vector<std::uint64_t> samples;
+    auto start = Clock::time_point::max(), end = Clock::time_point::min();
+    for (Outcome& o : outcomes) {
+        total.started += o.report.started;
+        total.succeeded += o.report.succeeded;
+        for (std::size_t k = 0; k < error_kind_count; ++k) total.errors[k] += o.report.errors[k];
+        if (total.first_other_error.empty()) total.first_other_error = o.report.first_other_error;
+        samples.insert(samples.end(), o.samples.begin(), o.samples.end());
+        start = std::min(start, o.start);
+        end = std::max(end, o.last_end);
+    }
+    total.seconds = seconds_between(start, end);
+    total.latency = summarize(samples);
+    return total;
+}
+
 } // namespace
 
 Report run(const Options& options) {
     if (options.count == 0 && options.duration.count() <= 0)
         throw Error("load", options.target.to_string(), "neither a count nor a duration bounds the run");
-    Engine engine(options);
-    return engine.run();
+    unsigned threads = std::clamp(options.threads, 1u, std::max(1u, options.concurrency));
+    if (options.count > 0) threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, options.count));
+    // Each thread's share: count and concurrency split as evenly as they go.
+    std::vector<Options> shares(threads, options);
+    for (unsigned t = 0; t < threads; ++t) {
+        shares[t].threads = 1;
+        shares[t].concurrency = options.concurrency / threads + (t < options.concurrency % threads ? 1 : 0);
+        if (options.count > 0)
+            shares[t].count = options.count / threads + (t < options.count % threads ? 1 : 0);
+    }
+    std::vector<Outcome> outcomes(threads);
+    std::vector<std::exception_ptr> failures(threads);
+    auto work = [&](unsigned t) {
+        try {
+            Engine engine(shares[t]);
+            outcomes[t] = engine.run();
+        } catch (...) {
+            failures[t] = std::current_exception();
+        }
+    };
+    {
+        std::vector<std::jthread> helpers;
+        for (unsigned t = 1; t < threads; ++t) {
+            try {
+                helpers.emplace_back(work, t);
+            } catch (const std::system_error& e) {
+                failures[t] = std::make_exception_ptr(Error("start", "load thread", e.code().value()));
+            }
+        }
+        work(0); // the calling thread is the first loop
+    }
+    for (auto& f : failures)
+        if (f) std::rethrow_exception(f);
+    return merge(outcomes);
 }
 
 } // namespace netlab::load

@@ -262,6 +262,11 @@ TEST_CASE("the load generator reports rate, percentiles and errors by kind", "[t
         run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--duration", "0.3", "--json"});
     CHECK(timed.status == 0);
     CHECK_THAT(timed.out, Catch::Contains("\"failed\":0"));
+    RunResult threaded = run_netlab(
+        {"tcp-stamp-client", "--port", std::to_string(port), "-c", "500", "-C", "8", "-T", "2", "--json"});
+    CHECK(threaded.status == 0);
+    CHECK_THAT(threaded.out, Catch::Contains("\"threads\":2"));
+    CHECK_THAT(threaded.out, Catch::Contains("\"ok\":500,\"failed\":0"));
     server.send_signal(SIGTERM);
     CHECK(server.wait(5s) == 0);
     // Now nothing listens there: every connection is refused.
@@ -335,6 +340,10 @@ TEST_CASE("bad arguments of the stamp commands exit 2", "[tcp-stamp][integration
     CHECK(run_netlab({"tcp-stamp-client", "--count", "0"}).status == 2);
     CHECK(run_netlab({"tcp-stamp-client", "--timeout", "0"}).status == 2);
     CHECK(run_netlab({"tcp-stamp-client", "--format", "xml"}).status == 2);
+    CHECK(run_netlab({"tcp-stamp-client", "--threads", "0"}).status == 2);
+    RunResult threads = run_netlab({"tcp-stamp-client", "--threads", "3", "-C", "2"});
+    CHECK(threads.status == 2);
+    CHECK_THAT(threads.err, Catch::Contains("--threads 3 needs --concurrency 3 or more"));
 }
 
 TEST_CASE("the plain command lines of tcp-stamp-client mean what the full parser says",

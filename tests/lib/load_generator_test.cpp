@@ -78,6 +78,35 @@ TEST_CASE("the load generator makes exactly count connections and checks each re
     CHECK(r.rate() > 0);
 }
 
+TEST_CASE("with threads the shares of count and concurrency add up to exactly what was asked", "[load]") {
+    TinyServer server(301, "1764583200\n");
+    load::Options opt;
+    opt.target = server.address();
+    opt.count = 301; // not a multiple of the threads
+    opt.concurrency = 7;
+    opt.threads = 3;
+    opt.check_reply = is_unix_stamp;
+    load::Report r = load::run(opt);
+    CHECK(r.started == 301);
+    CHECK(r.succeeded == 301);
+    CHECK(r.failed() == 0);
+    CHECK(r.latency.min > 0);
+    CHECK(r.latency.max >= r.latency.p50);
+    CHECK(r.seconds > 0);
+}
+
+TEST_CASE("more threads than connections in flight, or than connections, run fewer threads", "[load]") {
+    TinyServer server(3, "1764583200\n");
+    load::Options opt;
+    opt.target = server.address();
+    opt.count = 3;
+    opt.concurrency = 5;
+    opt.threads = 16;
+    load::Report r = load::run(opt);
+    CHECK(r.started == 3);
+    CHECK(r.succeeded == 3);
+}
+
 TEST_CASE("bad replies and resets are counted by kind", "[load]") {
     TinyServer server(40, "not a stamp\n", 4);
     load::Options opt;
