@@ -80,8 +80,9 @@ void append_client_line(std::string& out, const SocketAddress& peer, bool json) 
 
 // One non-blocking send: the reply is at most 32 bytes, far less than any socket buffer, so it either
 // goes out whole at once or the peer is gone (EPIPE, ECONNRESET). It never waits on a slow client.
+// send_last: the close that follows sends the reply and the FIN in one segment.
 bool send_reply(const Fd& conn, const std::string& reply) {
-    tcp::IoResult r = tcp::send(conn, reply.data(), reply.size(), true);
+    tcp::IoResult r = tcp::send_last(conn, reply.data(), reply.size(), true);
     if (!r.ok()) spdlog::debug("send: {}", std::strerror(r.error));
     return r.ok() && r.bytes == reply.size();
 }
@@ -104,6 +105,12 @@ constexpr std::uint64_t tag_listener = 0, tag_signal = 1, tag_worker = 2, tag_st
 constexpr std::size_t shared_output_capacity = 4000;
 // How long accepting pauses when descriptors or memory run out, instead of spinning on EMFILE.
 constexpr auto exhausted_pause = 100ms;
+// epoll: after a batch that served connections, wait this long before epoll_wait, like interrupt
+// coalescing. Under load the next connections queue meanwhile and are taken in one batch, instead of
+// each connect having to wake a sleeping server (a wake-up that costs the client's core: with the
+// load generator on one core, 1.9 connections per wake-up without this). A lone connection is served
+// at once; only one arriving during the wait is delayed, by at most this plus timer slack (~70 us).
+constexpr auto accept_linger = std::chrono::microseconds(20);
 
 class Server {
 public:
@@ -131,8 +138,9 @@ public:
                 out_.flush();
                 ready = loop_.wait(timeout);
             }
+            int accepted = 0;
             for (const epoll_event& ev : ready) {
-                if (ev.data.u64 == tag_listener) accept_batch(batch_size);
+                if (ev.data.u64 == tag_listener) accepted = accept_batch(batch_size);
                 if (ev.data.u64 == tag_signal) on_signals();
                 if (ev.data.u64 == tag_worker) shared_->worker_done.drain();
                 if (ev.data.u64 == tag_stop) stopping_ = true;
@@ -140,6 +148,10 @@ public:
             if (out_.is_terminal()) out_.flush();
             if (paused_until_ && Clock::now() >= *paused_until_) paused_until_.reset();
             update_gate();
+            // Then epoll_wait finds the listener (and any signal) ready without sleeping.
+            if (opt_.model == Model::epoll && accepted > 0 && accepted < batch_size && !stopping_ &&
+                !paused_until_)
+                sleep_until(Clock::now() + accept_linger);
         }
         finish();
     }
@@ -165,17 +177,19 @@ private:
         gate_open_ = want;
     }
 
-    void accept_batch(int limit, bool inline_only = false) {
+    // Accepts and serves up to `limit` waiting connections; returns how many.
+    int accept_batch(int limit, bool inline_only = false) {
         SocketAddress peer;
-        for (int i = 0; i < limit && (inline_only || room() > 0); ++i) {
+        int i = 0;
+        for (; i < limit && (inline_only || room() > 0); ++i) {
             std::optional<Fd> conn;
             try {
                 conn = sys::accept(listener_, log_clients_ ? &peer : nullptr, true);
             } catch (const Error& e) {
                 on_accept_error(e);
-                return;
+                return i;
             }
-            if (!conn) return; // EAGAIN: the queue is empty
+            if (!conn) return i; // EAGAIN: the queue is empty
             if (refusing_) end_refusing();
             if (inline_only || opt_.model == Model::epoll)
                 serve_inline(*conn, peer);
@@ -184,6 +198,7 @@ private:
             else
                 serve_threaded(std::move(*conn), peer);
         }
+        return i;
     }
 
     void on_accept_error(const Error& e) {
