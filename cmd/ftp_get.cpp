@@ -1,6 +1,7 @@
 // ftp-get: the tutorial's file client as a TFTP client (RFC 1350; options RFC 2347, 2348, 2349, 7440):
 // download (or --put upload) one file; a download appears under its name only when complete.
 #include "commands.hpp"
+#include "tftp_options.hpp"
 
 #include "address.hpp"
 #include "confine.hpp"
@@ -26,8 +27,7 @@ struct Options {
     bool no_options = false;
     unsigned block_size = 1468; // fits an Ethernet frame; RFC 2348's example
     unsigned window_size = 1;
-    double timeout = 1;
-    int retries = 5;
+    tftp::Timing timing;
     tftp::Impairment impairment;
 };
 
@@ -52,8 +52,7 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
     config.path = opt.path;
     config.put = opt.put;
     config.mode = opt.netascii ? tftp::Mode::netascii : tftp::Mode::octet;
-    config.timing.max_rto = tftp::Duration(opt.timeout);
-    config.timing.retries = opt.retries;
+    config.timing = opt.timing;
     config.impairment = opt.impairment;
     if (!opt.no_options) {
         if (opt.block_size != tftp::default_block_size)
@@ -176,10 +175,7 @@ Runner register_ftp_get(CLI::App& app, const GlobalOptions& global) {
     app.add_option("--windowsize", opt->window_size, "Blocks per acknowledgement to ask for (default 1)")
         ->check(CLI::Range(1, 65535));
     app.add_flag("--no-options", opt->no_options, "Send a plain RFC 1350 request without options");
-    app.add_option("--timeout", opt->timeout, "Longest retransmission timeout in seconds (default 1)")
-        ->check(CLI::Range(0.001, 255.0));
-    app.add_option("--retries", opt->retries, "Give up after retries x timeout without an answer (default 5)")
-        ->check(CLI::Range(1, 1000));
+    add_timing_options(app, opt->timing);
     app.add_option("--drop", opt->impairment.drop, "Drop this fraction of packets sent (0..1)")
         ->check(CLI::Range(0.0, 1.0));
     app.add_option("--dup", opt->impairment.dup, "Send this fraction of packets twice (0..1)")

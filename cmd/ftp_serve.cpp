@@ -2,6 +2,7 @@
 // every transfer on its own port, files confined beneath --root.
 #include "commands.hpp"
 #include "endpoint_options.hpp"
+#include "tftp_options.hpp"
 
 #include "confine.hpp"
 #include "signals.hpp"
@@ -20,8 +21,6 @@ namespace {
 struct Options {
     EndpointOptions bind;
     std::string root = ".";
-    double timeout = 1;
-    int retries = 5;
     tftp::ServerConfig config;
     std::size_t max_block_size = tftp::max_block_size;
     unsigned max_window_size = 64;
@@ -83,8 +82,6 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     // Before the announcement: a SIGTERM sent as soon as "listening on" appears must stop us cleanly.
     SignalFd signals({SIGINT, SIGTERM});
     announce_listening("ftp-serve", local.port(), bound);
-    opt.config.timing.max_rto = tftp::Duration(opt.timeout);
-    opt.config.timing.retries = opt.retries;
     opt.config.policy.max_block_size = opt.max_block_size;
     opt.config.policy.max_window_size = opt.max_window_size;
     opt.config.policy.max_timeout = opt.max_timeout;
@@ -127,10 +124,7 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
     app.add_flag("--allow-hard-links", opt->config.allow_hard_links,
                  "Serve files that have more than one name (refused by default: a hard link to a file\n"
                  "outside the root cannot be told from the file)");
-    app.add_option("--timeout", opt->timeout, "Longest retransmission timeout in seconds (default 1)")
-        ->check(CLI::Range(0.001, 255.0));
-    app.add_option("--retries", opt->retries, "Give up after retries x timeout without an answer (default 5)")
-        ->check(CLI::Range(1, 1000));
+    add_timing_options(app, opt->config.timing);
     app.add_option("--max-blksize", opt->max_block_size, "Largest block size granted (default 65464)")
         ->check(CLI::Range(8, 65464));
     app.add_option("--max-windowsize", opt->max_window_size, "Largest window granted (default 64)")

@@ -90,6 +90,15 @@ int poll(std::span<pollfd> fds, int timeout_ms) {
     return n;
 }
 
+int poll_spinning(std::span<pollfd> fds, std::chrono::nanoseconds budget) {
+    if (budget <= budget.zero()) return 0;
+    auto until = std::chrono::steady_clock::now() + budget;
+    do {
+        if (int n = poll(fds, 0); n > 0) return n;
+    } while (std::chrono::steady_clock::now() < until);
+    return 0;
+}
+
 void write_all(int fd, const void* data, std::size_t size, const char* what) {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {

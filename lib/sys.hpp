@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include <chrono>
 #include <poll.h>
 
 namespace netlab::sys {
@@ -30,6 +31,10 @@ std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocki
 
 // poll(2); returns the number of ready descriptors, 0 on timeout or when a signal interrupted it.
 int poll(std::span<pollfd> fds, int timeout_ms);
+// poll(2) with no wait, again and again for up to `budget`: busy polling in user space (loopback has
+// no NAPI, so SO_BUSY_POLL does nothing there). Returns the number of ready descriptors, 0 when the
+// budget ran out. For a peer known to answer within the budget it saves the sleep and the wake-up.
+int poll_spinning(std::span<pollfd> fds, std::chrono::nanoseconds budget);
 
 // Writes all of data to fd (a pipe, file or terminal); throws Error{"write", what, errno}.
 void write_all(int fd, const void* data, std::size_t size, const char* what);

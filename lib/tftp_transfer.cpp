@@ -29,6 +29,13 @@ Clock::duration to_clock(Duration d) {
     return std::chrono::duration_cast<Clock::duration>(d);
 }
 
+// Busy-polls for up to `budget`, then sleeps in poll(2) until `deadline` if nothing came.
+void wait_readable(std::span<pollfd> fds, Duration budget, Clock::time_point deadline) {
+    if (sys::poll_spinning(fds, std::chrono::duration_cast<std::chrono::nanoseconds>(budget)) > 0) return;
+    auto now = Clock::now();
+    sys::poll(fds, poll_timeout_ms(now, deadline, 1000));
+}
+
 } // namespace
 
 void RtoEstimator::sample(Duration rtt) {
@@ -41,6 +48,10 @@ void RtoEstimator::sample(Duration rtt) {
         srtt_ = srtt_ * 0.875 + rtt * 0.125;
     }
     rto_ = std::clamp(srtt_ + rttvar_ * 4, min_, max_);
+}
+
+Duration busy_poll_budget(std::optional<Duration> srtt, Duration limit) {
+    return srtt && *srtt < limit ? limit : Duration(0);
 }
 
 Counters& Counters::operator+=(const Counters& o) {
@@ -686,11 +697,13 @@ void Server::run(const Fd* stop, std::uint64_t max_requests) {
         fds.clear();
         fds.push_back({listener_.get(), POLLIN, 0});
         fds.push_back({stop ? stop->get() : -1, POLLIN, 0});
+        Duration spin{0}; // the longest any transfer's peer is worth spinning for
         for (const auto& a : transfers_) {
             fds.push_back({a->transfer->socket().get(), POLLIN, 0});
             next = std::min(next, a->transfer->deadline());
+            spin = std::max(spin, a->transfer->busy_poll());
         }
-        sys::poll(fds, poll_timeout_ms(now, next, 1000));
+        wait_readable(fds, spin, next);
         now = Clock::now();
         if (fds[1].revents & POLLIN) return;
         // Transfers first: their sockets were polled above, and on_request appends new ones.
@@ -762,7 +775,7 @@ ClientResult run_client(const ClientConfig& config, std::unique_ptr<BlockSource>
         auto wake = t.deadline();
         if (progress) wake = std::min(wake, next_progress);
         pollfd p{t.socket().get(), POLLIN, 0};
-        sys::poll({&p, 1}, poll_timeout_ms(now, wake, 1000));
+        wait_readable({&p, 1}, t.busy_poll(), wake);
         now = Clock::now();
         if (p.revents & POLLIN) t.on_readable(now);
         t.on_timer(now);

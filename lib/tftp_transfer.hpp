@@ -27,6 +27,11 @@ struct Timing {
     Duration initial_rto{0.2}; // before the first RTT sample
     Duration max_rto{1.0};     // --timeout: the backoff stops here
     int retries = 5;           // give up after retries * max_rto without a valid packet from the peer
+    // --busy-poll: when the peer's smoothed RTT is below this, wait for its next packet by polling
+    // without sleeping for up to this long first. Stop-and-wait is bound by the round trip, and on
+    // loopback half of it is the two wake-ups (measured: 512-byte blocks at 21 MB/s sleeping, 42
+    // spinning). A slower peer (RTT above it) is never spun for. 0 = off.
+    Duration busy_poll{50e-6};
 };
 
 // RFC 6298: SRTT and RTTVAR from samples, RTO = SRTT + 4 RTTVAR within [min, max], doubled on timeout.
@@ -37,12 +42,17 @@ public:
     void sample(Duration rtt);
     void backoff() { rto_ = std::min(rto_ * 2, max_); }
     Duration rto() const { return rto_; }
+    std::optional<Duration> srtt() const { return has_sample_ ? std::optional(srtt_) : std::nullopt; }
 
 private:
     Duration min_, max_, rto_;
     Duration srtt_{0}, rttvar_{0};
     bool has_sample_ = false;
 };
+
+// How long to busy-poll for the peer's next packet: the whole `limit` when the smoothed RTT is known
+// and below it, else nothing (no sample yet, or a peer too slow for spinning to pay).
+Duration busy_poll_budget(std::optional<Duration> srtt, Duration limit);
 
 // Drops or duplicates a fraction of the packets sent, from a seeded generator, to make loss visible.
 struct Impairment {
@@ -136,6 +146,7 @@ public:
     bool options_ignored() const { return options_ignored_; } // the server answered without an OACK
     const SocketAddress& peer() const { return peer_; }
     Duration rto() const { return rto_.rto(); }
+    Duration busy_poll() const { return busy_poll_budget(rto_.srtt(), timing_.busy_poll); }
 
 private:
     void handle(std::span<const std::uint8_t> packet, const SocketAddress& from, Clock::time_point now);

@@ -117,7 +117,8 @@ TEST_CASE("ftp-get downloads small, large, empty and whole-block files intact", 
                                                               {"--no-options"},
                                                               {"--blksize", "512"},
                                                               {"--blksize", "65464", "--windowsize", "16"},
-                                                              {"--windowsize", "4"}}) {
+                                                              {"--windowsize", "4"},
+                                                              {"--busy-poll", "0"}}) {
         for (auto& [name, content] : files) {
             INFO(name << " with " << options.size() << " options");
             fs::remove(s.out / name);

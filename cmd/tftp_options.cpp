@@ -1,0 +1,22 @@
+#include "tftp_options.hpp"
+
+namespace netlab::cmd {
+
+void add_timing_options(CLI::App& app, tftp::Timing& timing) {
+    app.add_option_function<double>(
+           "--timeout", [&timing](double s) { timing.max_rto = tftp::Duration(s); },
+           "Longest retransmission timeout in seconds (default 1)")
+        ->check(CLI::Range(0.001, 255.0))
+        ->type_name("S");
+    app.add_option("--retries", timing.retries,
+                   "Give up after retries x timeout without an answer (default 5)")
+        ->check(CLI::Range(1, 1000));
+    app.add_option_function<double>(
+           "--busy-poll", [&timing](double us) { timing.busy_poll = tftp::Duration(us * 1e-6); },
+           "Wait for a peer that answers within US microseconds by polling without sleeping,\n"
+           "up to US each time (default 50; 0 = always sleep)")
+        ->check(CLI::Range(0.0, 10000.0))
+        ->type_name("US");
+}
+
+} // namespace netlab::cmd
