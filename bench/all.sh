@@ -164,7 +164,7 @@ section() { # section NAME TITLE SCRIPT TEXT: the table and the charts of one be
     section udp "UDP: udp-recv and udp-send" bench/udp.sh \
         "A C sendmmsg loop floods each receiver; receiver CPU per million records compares receivers, packets/s compares senders."
     section tcp "TCP: tcp-stamp-server and tcp-stamp-client" bench/tcp.sh \
-        "netlab's load generator against each concurrency model and a C epoll server; then a shell loop of client runs."
+        "netlab's load generator (2 threads, and 1 for the reference and the default) against each concurrency model and a C epoll server, with server CPU per connection; then a shell loop of client runs."
     section pool "pool-server" bench/pool.sh \
         "The pre-forked pool against fork-per-connection and event-loop servers, netlab's and C references, under bench/stamp_load.c."
     section mcast "Multicast: mcast send" bench/mcast.sh \
