@@ -94,25 +94,10 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
         }
         file.emplace(std::move(*created));
         AtomicFile* f = &*file;
-        // Small blocks are gathered so that the file sees one write(2) per 256 KiB, not one per block;
-        // a large block goes straight through rather than being copied once more.
-        auto pending = std::make_shared<std::vector<std::uint8_t>>();
-        pending->reserve(256 * 1024);
-        sink.write = [f, pending](std::span<const std::uint8_t> b) {
-            bool large = b.size() >= 16 * 1024;
-            if (large || pending->size() + b.size() > pending->capacity()) {
-                f->write(pending->data(), pending->size()); // in order: what was gathered goes first
-                pending->clear();
-            }
-            if (large)
-                f->write(b.data(), b.size());
-            else
-                pending->insert(pending->end(), b.begin(), b.end());
-        };
-        sink.finish = [f, pending] {
-            f->write(pending->data(), pending->size());
-            f->commit();
-        };
+        // AtomicFile gathers the blocks into chunk-sized writes; an announced size is reserved first.
+        sink.write = [f](std::span<const std::uint8_t> b) { f->write(b.data(), b.size()); };
+        sink.finish = [f] { f->commit(); };
+        if (config.mode == tftp::Mode::octet) sink.expect = [f](std::uint64_t size) { f->reserve(size); };
     }
 
     bool bar = !global.quiet && ::isatty(2);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <limits>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -228,26 +229,64 @@ std::optional<AtomicFile> AtomicFile::create(const Fd& dir, const std::string& n
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : dir_(std::move(other.dir_)), name_(std::move(other.name_)), temp_(std::move(other.temp_)),
       fd_(std::move(other.fd_)), overwrite_(other.overwrite_),
-      committed_(std::exchange(other.committed_, true)) {}
+      committed_(std::exchange(other.committed_, true)), pending_(std::move(other.pending_)),
+      written_(other.written_), reserved_(other.reserved_) {}
 
 AtomicFile::~AtomicFile() {
     if (!committed_ && dir_.valid()) ::unlinkat(dir_.get(), temp_.c_str(), 0);
 }
 
-void AtomicFile::write(const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
+void AtomicFile::reserve(std::uint64_t size) {
+    if (size == 0 || size > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return;
+    if (::fallocate(fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) {
+        reserved_ = size;
+        return;
+    }
+    if (errno == ENOSPC || errno == EDQUOT) throw Error("reserve", name_, errno);
+    // EOPNOTSUPP (no preallocation here), EFBIG, EINTR...: the writes decide.
+}
+
+void AtomicFile::write_through(const std::uint8_t* p, std::size_t size) {
     while (size > 0) {
-        ssize_t n = ::write(fd_.get(), p, size);
+        ssize_t n = ::pwrite(fd_.get(), p, size, static_cast<off_t>(written_));
         if (n < 0) {
             if (errno == EINTR) continue;
             throw Error("write", name_, errno);
         }
         p += n;
         size -= static_cast<std::size_t>(n);
+        written_ += static_cast<std::uint64_t>(n);
+    }
+}
+
+void AtomicFile::write(const void* data, std::size_t size) {
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    if (pending_.capacity() < chunk) pending_.reserve(chunk);
+    while (size > 0) {
+        if (pending_.empty() && size >= chunk) { // whole chunks go straight from the caller's buffer
+            std::size_t whole = size - size % chunk;
+            write_through(p, whole);
+            p += whole;
+            size -= whole;
+            continue;
+        }
+        std::size_t take = std::min(size, chunk - pending_.size());
+        pending_.insert(pending_.end(), p, p + take);
+        p += take;
+        size -= take;
+        if (pending_.size() == chunk) {
+            write_through(pending_.data(), pending_.size());
+            pending_.clear();
+        }
     }
 }
 
 void AtomicFile::commit() {
+    write_through(pending_.data(), pending_.size());
+    pending_.clear();
+    // A file shorter than announced must not keep the reservation's zeros as its tail.
+    if (reserved_ > written_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) < 0)
+        throw Error("truncate", name_, errno);
     int rc = overwrite_ ? ::renameat(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str())
                         : ::renameat2(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str(), RENAME_NOREPLACE);
     if (rc < 0 && !overwrite_ && errno == EINVAL) {

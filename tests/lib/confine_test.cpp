@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -110,6 +111,57 @@ TEST_CASE("open_parent_beneath finds the directory of a new file", "[confine]") 
     CHECK(name == "new.bin");
     CHECK(open_parent_beneath(root, "nodir/new.bin", &name).refusal == Refusal::not_found);
     CHECK(open_parent_beneath(root, "../new.bin", &name).refusal == Refusal::outside_root);
+}
+
+TEST_CASE("an AtomicFile gathers writes into whole chunks and keeps every byte in order", "[confine]") {
+    Tree t;
+    Fd root = open_directory(t.root.string());
+    Refusal r = Refusal::none;
+    int err = 0;
+    auto f = AtomicFile::create(root, "gathered.bin", false, &r, &err);
+    REQUIRE(f);
+    // Pieces of every size: small blocks, a block straddling a chunk, and more than a chunk at once.
+    std::string expected;
+    std::uint32_t x = 12345;
+    for (std::size_t size : {512u, 1468u, 65464u, 7u, 300000u, 1u, 262144u, 65464u, 0u, 1000u}) {
+        for (int k = 0; k < 5; ++k) {
+            std::string piece(size, '\0');
+            for (char& c : piece) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+            f->write(piece.data(), piece.size());
+            expected += piece;
+            // Only whole chunks have reached the file so far.
+            auto on_disk = fs::file_size(t.root / f->temporary_name());
+            CHECK(on_disk % (256 * 1024) == 0);
+            CHECK(on_disk <= expected.size());
+            CHECK(expected.size() - on_disk < 256 * 1024);
+        }
+    }
+    f->commit();
+    std::ifstream in(t.root / "gathered.bin", std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(got.size() == expected.size());
+    CHECK(got == expected);
+}
+
+TEST_CASE("a reservation larger than the data is trimmed when the file is committed", "[confine]") {
+    Tree t;
+    Fd root = open_directory(t.root.string());
+    Refusal r = Refusal::none;
+    int err = 0;
+    auto f = AtomicFile::create(root, "short.bin", false, &r, &err);
+    REQUIRE(f);
+    f->reserve(4 << 20); // the server announced 4 MiB, then sent 1000 bytes
+    f->write(std::string(1000, 'a').data(), 1000);
+    f->commit();
+    CHECK(fs::file_size(t.root / "short.bin") == 1000);
+
+    auto big = AtomicFile::create(root, "exact.bin", false, &r, &err);
+    REQUIRE(big);
+    big->reserve(300000);
+    std::string data(300000, 'b');
+    big->write(data.data(), data.size());
+    big->commit();
+    CHECK(fs::file_size(t.root / "exact.bin") == 300000);
 }
 
 TEST_CASE("an AtomicFile appears only when committed and never overwrites unless asked", "[confine]") {
