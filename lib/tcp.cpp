@@ -35,7 +35,11 @@ IoResult send(const Fd& fd, const void* data, std::size_t size, bool nonblocking
 }
 
 IoResult send_last(const Fd& fd, const void* data, std::size_t size, bool nonblocking) {
-    return send_with(fd, data, size, MSG_NOSIGNAL | MSG_MORE | (nonblocking ? MSG_DONTWAIT : 0));
+    IoResult r = send_with(fd, data, size, MSG_NOSIGNAL | MSG_MORE | (nonblocking ? MSG_DONTWAIT : 0));
+    // After a partial send the caller sends the rest: only the send that completes the reply ends it.
+    if (r.ok() && r.bytes == size && ::shutdown(fd.get(), SHUT_WR) < 0 && errno != ENOTCONN)
+        return {r.bytes, errno};
+    return r;
 }
 
 IoResult receive(const Fd& fd, void* data, std::size_t size) {

@@ -108,6 +108,37 @@ TEST_CASE("a client reading with fscanf(\"%lld\\n\") works against every model",
     }
 }
 
+TEST_CASE("a client that sends a line first still gets its stamp from every model and the pool",
+          "[tcp-stamp][integration]") {
+    // RFC 867: the server ignores what the client sends (`echo | nc HOST 2333`). Closing with that
+    // input unread resets the connection: the reply must already be on its way.
+    std::vector<std::vector<std::string>> servers;
+    for (const auto& model : models)
+        servers.push_back({"tcp-stamp-server", "--port", "0", "-q", "--model", model});
+    servers.push_back({"pool-server", "--port", "0", "-q"});
+    for (const auto& args : servers) {
+        DYNAMIC_SECTION(args[0] << " " << args.back()) {
+            ChildProcess server = start_netlab(args);
+            std::uint16_t port = wait_for_listening_port(server);
+            for (int i = 0; i < 20; ++i) {
+                netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_STREAM);
+                netlab::tcp::connect(fd, netlab::SocketAddress::loopback(netlab::Family::v4, port), 2000ms);
+                REQUIRE(netlab::tcp::send(fd, "what time is it?\r\n", 18).bytes == 18);
+                std::string reply;
+                char buf[64];
+                for (;;) {
+                    netlab::tcp::IoResult r = netlab::tcp::receive(fd, buf, sizeof buf);
+                    if (!r.ok() || r.bytes == 0) break;
+                    reply.append(buf, r.bytes);
+                }
+                CHECK_THAT(reply, Catch::Matches("[0-9]+\n"));
+            }
+            server.send_signal(SIGTERM);
+            CHECK(server.wait(5s) == 0);
+        }
+    }
+}
+
 TEST_CASE("tcp-stamp-client reads a server that writes the tutorial's way", "[tcp-stamp][integration]") {
     TutorialServer server(2, stamp_line(1764583200));
     RunResult plain = run_netlab({"tcp-stamp-client", "--port", std::to_string(server.port())});

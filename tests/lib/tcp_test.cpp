@@ -83,6 +83,31 @@ TEST_CASE("send_last's bytes leave with the FIN: one segment where send and clos
     CHECK(segments_for_reply(true) == 2);
 }
 
+TEST_CASE("send_last's reply survives a close with the client's input unread", "[tcp]") {
+    // Closing with unread input resets the connection, and the reset discards whatever is still
+    // queued: a reply held back by MSG_MORE must be on its way before the close.
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16);
+    for (int i = 0; i < 20; ++i) {
+        Fd client = sys::socket(AF_INET, SOCK_STREAM);
+        tcp::connect(client, listening_on(listener), std::chrono::milliseconds(2000));
+        REQUIRE(tcp::send(client, "hello server\n", 13).bytes == 13); // like `echo | nc`
+        auto conn = sys::accept(listener, nullptr, false);
+        REQUIRE(conn);
+        char buf[16];
+        pollfd p{conn->get(), POLLIN, 0};
+        REQUIRE(sys::poll({&p, 1}, 2000) == 1); // the input has arrived and stays unread
+        CHECK(tcp::send_last(*conn, "1764583200\n", 11).bytes == 11);
+        conn->reset();
+        std::string got;
+        for (;;) {
+            tcp::IoResult r = tcp::receive(client, buf, sizeof buf);
+            if (!r.ok() || r.bytes == 0) break; // the reset may follow the reply
+            got.append(buf, r.bytes);
+        }
+        CHECK(got == "1764583200\n");
+    }
+}
+
 TEST_CASE("a non-blocking listener says nothing is waiting instead of blocking", "[tcp]") {
     Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16, true);
     CHECK_FALSE(sys::accept(listener, nullptr, true).has_value());
