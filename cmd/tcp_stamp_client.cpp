@@ -96,14 +96,14 @@ void print_report(const load::Report& r, const Options& opt, const SocketAddress
             "\"ok\":{},\"failed\":{},\"seconds\":{:.6f},\"connections_per_second\":{:.1f},"
             "\"latency_ms\":{{\"min\":{:.3f},\"mean\":{:.3f},\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},"
             "\"max\":{:.3f}}},\"errors\":{{{}}}}}\n",
-            server.to_string(), stamp::format_name(opt.format), opt.concurrency, opt.threads, r.started,
+            server.to_string(), stamp::format_name(opt.format), opt.concurrency, r.threads, r.started,
             r.succeeded, r.failed(), r.seconds, r.rate(), l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3,
             l.p99 * 1e3, l.max * 1e3, errors);
         return;
     }
     if (global.quiet) return;
     fmt::print("{} connections to {}, {} at a time from {} thread{}: {} ok, {} failed in {:.3f} s\n",
-               r.started, server.to_string(), opt.concurrency, opt.threads, opt.threads == 1 ? "" : "s",
+               r.started, server.to_string(), opt.concurrency, r.threads, r.threads == 1 ? "" : "s",
                r.succeeded, r.failed(), r.seconds);
     fmt::print("  {:.0f} connections/s\n", r.rate());
     fmt::print("  latency ms: min {:.3f}  mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  max {:.3f}\n",

@@ -112,9 +112,12 @@ public:
         while (active_ > 0) {
             int wait = timeout_ms_until(std::min(next_scan, end_));
             for (const epoll_event& ev : loop_.wait(wait)) {
-                if (ev.data.u64 == stop_tag)
+                if (ev.data.u64 == stop_tag) {
+                    // Nobody reads the signal: left in the set it would wake every wait until the
+                    // connections in flight finish.
+                    if (!stopping_) loop_.remove(opt_.stop_fd);
                     stopping_ = true;
-                else
+                } else
                     on_ready(static_cast<std::size_t>(ev.data.u64));
             }
             auto now = Clock::now();
@@ -252,6 +255,7 @@ Report merge(std::vector<Outcome>& outcomes) {
         start = std::min(start, o.start);
         end = std::max(end, o.last_end);
     }
+    total.threads = static_cast<unsigned>(outcomes.size());
     total.seconds = seconds_between(start, end);
     total.latency = summarize(samples);
     return total;

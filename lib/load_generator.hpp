@@ -46,6 +46,7 @@ struct Latency {
 };
 
 struct Report {
+    unsigned threads = 1; // the loops that ran (fewer than asked when there were fewer connections)
     std::uint64_t started = 0;
     std::uint64_t succeeded = 0;
     std::array<std::uint64_t, error_kind_count> errors{};

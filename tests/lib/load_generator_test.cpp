@@ -93,6 +93,7 @@ TEST_CASE("with threads the shares of count and concurrency add up to exactly wh
     CHECK(r.latency.min > 0);
     CHECK(r.latency.max >= r.latency.p50);
     CHECK(r.seconds > 0);
+    CHECK(r.threads == 3);
 }
 
 TEST_CASE("more threads than connections in flight, or than connections, run fewer threads", "[load]") {
@@ -105,6 +106,7 @@ TEST_CASE("more threads than connections in flight, or than connections, run few
     load::Report r = load::run(opt);
     CHECK(r.started == 3);
     CHECK(r.succeeded == 3);
+    CHECK(r.threads == 3); // one per connection, not the 16 asked for
 }
 
 TEST_CASE("bad replies and resets are counted by kind", "[load]") {
