@@ -6,9 +6,11 @@
 #include "address.hpp"
 #include "confine.hpp"
 #include "error.hpp"
+#include "signals.hpp"
 #include "sys.hpp"
 #include "tftp_transfer.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
 #include <memory>
@@ -112,6 +114,9 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
         fmt::print(stderr, "\r{}{}  {}/s{}  {} retransmits\x1b[K", human(static_cast<double>(c.bytes)), total,
                    human(rate), eta, c.retransmits);
     };
+    // Ctrl-C cancels the transfer like any failure: the server is told, no partial file is left.
+    SignalFd signals{SIGINT, SIGTERM};
+    config.stop_fd = signals.fd().get();
     tftp::ClientResult r = tftp::run_client(
         config, std::move(source), std::move(sink),
         bar ? std::function<void(const tftp::Counters&, const tftp::Settings&)>(progress) : nullptr);

@@ -24,6 +24,11 @@ SignalFd::SignalFd(std::initializer_list<int> signals) {
 }
 
 SignalFd::~SignalFd() {
+    // A signal that came while we watched for it was ours to handle (Ctrl-C cancelled a transfer or
+    // ended a load run): left pending, it would kill the process the moment the mask is restored,
+    // before its error message or report is printed.
+    while (fd_.valid() && read()) {
+    }
     fd_.reset();
     pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }

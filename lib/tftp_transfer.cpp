@@ -782,10 +782,15 @@ ClientResult run_client(const ClientConfig& config, std::unique_ptr<BlockSource>
         if (!t.active(now)) break;
         auto wake = t.deadline();
         if (progress) wake = std::min(wake, next_progress);
-        pollfd p{t.socket().get(), POLLIN, 0};
-        wait_readable({&p, 1}, t.busy_poll(), wake);
+        pollfd fds[] = {{t.socket().get(), POLLIN, 0}, {config.stop_fd, POLLIN, 0}}; // poll skips fd -1
+        wait_readable(fds, t.busy_poll(), wake);
         now = Clock::now();
-        if (p.revents & POLLIN) t.on_readable(now);
+        if (fds[1].revents & POLLIN) {
+            t.abort("interrupted", "cancelled");
+            if (!ended) ended = now;
+            break;
+        }
+        if (fds[0].revents & POLLIN) t.on_readable(now);
         t.on_timer(now);
         if (progress && now >= next_progress) {
             progress(t.counters(), t.settings());

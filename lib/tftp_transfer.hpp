@@ -137,7 +137,10 @@ public:
     void on_timer(Clock::time_point now);
     Clock::time_point deadline() const { return deadline_; }
     // Ends the transfer after an error outside the protocol (a failed system call).
-    void abort(std::string why) { fail(std::move(why), ErrorPacket{ErrorCode::not_defined, "server error"}); }
+    // Ends the transfer at once, telling the peer `told` in an ERROR 0.
+    void abort(std::string why, std::string told = "server error") {
+        fail(std::move(why), ErrorPacket{ErrorCode::not_defined, std::move(told)});
+    }
     // Running, or complete but still dallying to re-acknowledge a lost last ACK.
     bool active(Clock::time_point now) const { return status_ == Status::running || now < dally_until_; }
 
@@ -279,6 +282,7 @@ struct ClientConfig {
     std::vector<Option> options;
     Timing timing;
     Impairment impairment;
+    int stop_fd = -1; // when readable (a signalfd for SIGINT/SIGTERM), the transfer is cancelled
 };
 
 struct ClientResult {

@@ -352,6 +352,20 @@ TEST_CASE("a failed transfer leaves no partial file and reports why", "[ftp][int
     CHECK(get.wait(5s) == 1);
     CHECK_THAT(err, Catch::Contains("timed out"));
     CHECK(entries(s.out) == 0);
+
+    // Ctrl-C in the middle: the server is told, and the reserved temporary file goes too.
+    Served again;
+    again.add("big", random_bytes(1 << 20, 22));
+    ChildProcess interrupted = start_netlab(
+        {"ftp-get", again.address(), "big", "-o", (again.out / "big").string(), "--blksize", "8"});
+    std::this_thread::sleep_for(300ms);
+    CHECK(entries(again.out) == 1); // the hidden temporary, while the transfer runs
+    interrupted.send_signal(SIGINT);
+    std::string why = interrupted.read_all_stderr(10s);
+    CHECK(interrupted.wait(5s) == 1);
+    CHECK_THAT(why, Catch::Contains("netlab ftp-get: get big: interrupted"));
+    CHECK(entries(again.out) == 0);
+    CHECK_THAT(again.stop(), Catch::Contains("cancelled"));
 }
 
 TEST_CASE("a server announcing more than it sends: the file is what arrived, not the reserved size",
