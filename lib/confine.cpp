@@ -10,6 +10,7 @@
 #include <limits>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
@@ -230,7 +231,7 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : dir_(std::move(other.dir_)), name_(std::move(other.name_)), temp_(std::move(other.temp_)),
       fd_(std::move(other.fd_)), overwrite_(other.overwrite_),
       committed_(std::exchange(other.committed_, true)), pending_(std::move(other.pending_)),
-      written_(other.written_), reserved_(other.reserved_) {}
+      written_(other.written_), reserved_(other.reserved_), failed_(other.failed_) {}
 
 AtomicFile::~AtomicFile() {
     if (!committed_ && dir_.valid()) ::unlinkat(dir_.get(), temp_.c_str(), 0);
@@ -238,10 +239,12 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::reserve(std::uint64_t size) {
     if (size == 0 || size > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return;
-    if (::fallocate(fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) {
-        reserved_ = size;
-        return;
-    }
+    // More than the free space is refused before fallocate tries, which would first fill the disk.
+    struct statvfs fs {};
+    if (::fstatvfs(fd_.get(), &fs) == 0 && size / fs.f_frsize > fs.f_bavail)
+        throw Error("reserve", name_, ENOSPC);
+    reserved_ = size; // even a failed fallocate may have grown the file: commit() trims either way
+    if (::fallocate(fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) return;
     if (errno == ENOSPC || errno == EDQUOT) throw Error("reserve", name_, errno);
     // EOPNOTSUPP (no preallocation here), EFBIG, EINTR...: the writes decide.
 }
@@ -251,6 +254,8 @@ void AtomicFile::write_through(const std::uint8_t* p, std::size_t size) {
         ssize_t n = ::pwrite(fd_.get(), p, size, static_cast<off_t>(written_));
         if (n < 0) {
             if (errno == EINTR) continue;
+            failed_ = errno; // what was gathered is gone: no later write or commit may pretend otherwise
+            pending_.clear();
             throw Error("write", name_, errno);
         }
         p += n;
@@ -260,8 +265,8 @@ void AtomicFile::write_through(const std::uint8_t* p, std::size_t size) {
 }
 
 void AtomicFile::write(const void* data, std::size_t size) {
+    if (failed_) throw Error("write", name_, failed_);
     const auto* p = static_cast<const std::uint8_t*>(data);
-    if (pending_.capacity() < chunk) pending_.reserve(chunk);
     while (size > 0) {
         if (pending_.empty() && size >= chunk) { // whole chunks go straight from the caller's buffer
             std::size_t whole = size - size % chunk;
@@ -271,6 +276,9 @@ void AtomicFile::write(const void* data, std::size_t size) {
             continue;
         }
         std::size_t take = std::min(size, chunk - pending_.size());
+        // Grown as needed up to one chunk: a small upload does not hold 256 KiB.
+        if (pending_.capacity() < pending_.size() + take)
+            pending_.reserve(std::min(chunk, std::max(2 * pending_.capacity(), pending_.size() + take)));
         pending_.insert(pending_.end(), p, p + take);
         p += take;
         size -= take;
@@ -282,10 +290,11 @@ void AtomicFile::write(const void* data, std::size_t size) {
 }
 
 void AtomicFile::commit() {
+    if (failed_) throw Error("write", name_, failed_);
     write_through(pending_.data(), pending_.size());
     pending_.clear();
     // A file shorter than announced must not keep the reservation's zeros as its tail.
-    if (reserved_ > written_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) < 0)
+    if (reserved_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) < 0)
         throw Error("truncate", name_, errno);
     int rc = overwrite_ ? ::renameat(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str())
                         : ::renameat2(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str(), RENAME_NOREPLACE);

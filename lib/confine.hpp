@@ -92,8 +92,9 @@ private:
     Fd fd_;
     bool overwrite_;
     bool committed_ = false;
-    std::vector<std::uint8_t> pending_; // less than a chunk, allocated on first use
+    std::vector<std::uint8_t> pending_; // less than a chunk, grown as needed
     std::uint64_t written_ = 0, reserved_ = 0;
+    int failed_ = 0; // the errno of a failed write: the file is incomplete from then on
 };
 
 } // namespace netlab

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -154,6 +155,15 @@ TEST_CASE("a reservation larger than the data is trimmed when the file is commit
     f->write(std::string(1000, 'a').data(), 1000);
     f->commit();
     CHECK(fs::file_size(t.root / "short.bin") == 1000);
+
+    // More than the disk has: refused at once, nothing allocated, and the file can still be dropped.
+    auto huge = AtomicFile::create(root, "huge.bin", false, &r, &err);
+    REQUIRE(huge);
+    struct statvfs fs {};
+    REQUIRE(::statvfs(t.root.c_str(), &fs) == 0);
+    std::uint64_t too_much = (static_cast<std::uint64_t>(fs.f_bavail) + 1024) * fs.f_frsize * 2;
+    CHECK_THROWS_WITH(huge->reserve(too_much), Catch::Contains("No space left on device"));
+    CHECK(fs::file_size(t.root / huge->temporary_name()) == 0);
 
     auto big = AtomicFile::create(root, "exact.bin", false, &r, &err);
     REQUIRE(big);
