@@ -11,7 +11,8 @@
 namespace netlab {
 
 // Blocks the given signals for this thread and delivers them through a descriptor. The destructor
-// discards any still pending (the caller saw them on the descriptor) and restores the previous mask. Children started by posix_spawn get the default mask back (see process.hpp).
+// discards any still pending (the caller saw them on the descriptor) and restores the previous mask.
+// Children started by posix_spawn get the default mask back (see process.hpp).
 class SignalFd {
 public:
     explicit SignalFd(std::initializer_list<int> signals);

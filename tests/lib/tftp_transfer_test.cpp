@@ -2,8 +2,8 @@
 // and sys::poll_spinning, which the transfers wait with.
 #include "tftp_transfer.hpp"
 
-#include "sys.hpp"
 #include "datagram.hpp"
+#include "sys.hpp"
 
 #include <catch2/catch.hpp>
 
