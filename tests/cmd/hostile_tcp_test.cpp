@@ -141,6 +141,17 @@ public:
         // Warm up: the first connections touch the pages and caches later ones reuse.
         for (int i = 0; i < 50; ++i) REQUIRE(good_stamp(port_));
         settle();
+        // The last warm-up reply's FIN leaves before the server's close (tcp::send_last shuts down
+        // first), so its descriptor can be open a moment longer: count once the number holds still.
+        int last = -1, same = 0;
+        wait_until(
+            [&] {
+                int n = own_fds(pid(), usage_of(pid()), kind_.pool);
+                same = n == last ? same + 1 : 0;
+                last = n;
+                return same >= 3;
+            },
+            5s);
         before_ = usage_of(pid());
         // One event loop and nothing else once the threads model's workers have ended.
         if (!kind_.pool) before_.threads = 1;
