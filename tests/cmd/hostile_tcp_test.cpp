@@ -50,8 +50,8 @@ SocketAddress loopback(std::uint16_t port) {
 bool good_stamp(std::uint16_t port) {
     try {
         Fd fd = netlab::sys::socket(AF_INET, SOCK_STREAM);
-        netlab::sockopt::receive_timeout(fd, 5s);
-        netlab::tcp::connect(fd, loopback(port), 5s);
+        netlab::sockopt::receive_timeout(fd, good_client_timeout);
+        netlab::tcp::connect(fd, loopback(port), good_client_timeout);
         std::string reply;
         char buf[64];
         for (;;) {
