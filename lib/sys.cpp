@@ -3,9 +3,12 @@
 
 #include "error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace netlab::sys {
@@ -97,6 +100,14 @@ int poll_spinning(std::span<pollfd> fds, std::chrono::nanoseconds budget) {
         if (int n = poll(fds, 0); n > 0) return n;
     } while (std::chrono::steady_clock::now() < until);
     return 0;
+}
+
+unsigned usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) != 0)
+        return std::max(1u, std::thread::hardware_concurrency());
+    return std::max(1, CPU_COUNT(&set));
 }
 
 void write_all(int fd, const void* data, std::size_t size, const char* what) {

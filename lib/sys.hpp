@@ -36,6 +36,9 @@ int poll(std::span<pollfd> fds, int timeout_ms);
 // budget ran out. For a peer known to answer within the budget it saves the sleep and the wake-up.
 int poll_spinning(std::span<pollfd> fds, std::chrono::nanoseconds budget);
 
+// The CPUs this process may run on (sched_getaffinity(2): taskset and cgroups count), at least 1.
+unsigned usable_cpus();
+
 // Writes all of data to fd (a pipe, file or terminal); throws Error{"write", what, errno}.
 void write_all(int fd, const void* data, std::size_t size, const char* what);
 

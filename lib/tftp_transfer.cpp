@@ -11,6 +11,8 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <sys/uio.h>
+#include <system_error>
+#include <thread>
 #include <unistd.h>
 
 namespace netlab::tftp {
@@ -511,18 +513,71 @@ Fd open_transfer_socket(const SocketAddress& local, const Settings& settings) {
     return sock;
 }
 
+// Once its thread runs, the transfer (and the file it writes) belongs to that thread until `ended`;
+// the record, written before the thread starts, stays the server thread's.
 struct Server::Active {
     std::unique_ptr<Transfer> transfer;
     TransferRecord record;
     Clock::time_point started;
     std::optional<AtomicFile> file;
+    std::thread thread;
+    std::atomic<bool> ended{false};
 };
 
 Server::Server(Fd listener, Fd root, ServerConfig config, std::function<void(const TransferRecord&)> log)
     : listener_(std::move(listener)), root_(std::move(root)), config_(config), log_(std::move(log)),
-      buffer_(receive_buffer_size) {}
+      buffer_(receive_buffer_size), cpus_(sys::usable_cpus()) {}
 
-Server::~Server() = default;
+Server::~Server() {
+    stopping_.notify();
+    for (auto& a : transfers_)
+        if (a->thread.joinable()) a->thread.join();
+}
+
+void Server::work(Active& a) {
+    Transfer& t = *a.transfer;
+    try {
+        for (;;) {
+            auto now = Clock::now();
+            if (!t.active(now)) break;
+            pollfd fds[] = {{t.socket().get(), POLLIN, 0}, {stopping_.fd().get(), POLLIN, 0}};
+            bool spare_cpu = threads_running_.load(std::memory_order_relaxed) < cpus_;
+            wait_readable(fds, spare_cpu ? t.busy_poll() : Duration(0), t.deadline());
+            now = Clock::now();
+            if (fds[1].revents & POLLIN) {
+                t.abort("server stopped", "server shutting down");
+                break;
+            }
+            if (fds[0].revents & POLLIN) t.on_readable(now);
+            t.on_timer(now);
+        }
+    } catch (const std::exception& e) {
+        t.abort(e.what()); // e.g. a failed write of an upload: this transfer ends, the others go on
+    }
+    threads_running_.fetch_sub(1, std::memory_order_relaxed);
+    a.ended.store(true, std::memory_order_release);
+    transfer_ended_.notify();
+}
+
+void Server::reap() {
+    for (std::size_t i = 0; i < transfers_.size();) {
+        Active& a = *transfers_[i];
+        if (a.ended.load(std::memory_order_acquire)) {
+            a.thread.join();
+            finish(a);
+            transfers_.erase(transfers_.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+            ++i;
+        }
+    }
+}
+
+void Server::stop_all() {
+    stopping_.notify();
+    for (auto& a : transfers_) a->thread.join();
+    for (auto& a : transfers_) finish(*a);
+    transfers_.clear();
+}
 
 void Server::refuse(const SocketAddress& to, ErrorCode code, const std::string& message,
                     TransferRecord record) {
@@ -693,51 +748,39 @@ void Server::on_request(Clock::time_point now) {
         active->record = std::move(record);
         active->started = now;
         active->transfer->start(now);
+        Active* a = active.get();
         transfers_.push_back(std::move(active));
+        threads_running_.fetch_add(1, std::memory_order_relaxed);
+        try {
+            a->thread = std::thread([this, a] { work(*a); });
+        } catch (const std::system_error& e) { // EAGAIN: the process's or the system's thread limit
+            threads_running_.fetch_sub(1, std::memory_order_relaxed);
+            a->transfer->abort(fmt::format("thread: {}", e.what()), "server busy");
+            a->ended.store(true, std::memory_order_release);
+        }
     }
 }
 
 void Server::run(const Fd* stop, std::uint64_t max_requests) {
-    std::vector<pollfd> fds;
     for (;;) {
-        auto now = Clock::now();
-        auto next = now + std::chrono::seconds(1);
-        fds.clear();
-        fds.push_back({listener_.get(), POLLIN, 0});
-        fds.push_back({stop ? stop->get() : -1, POLLIN, 0});
-        Duration spin{0}; // the longest any transfer's peer is worth spinning for
-        for (const auto& a : transfers_) {
-            fds.push_back({a->transfer->socket().get(), POLLIN, 0});
-            next = std::min(next, a->transfer->deadline());
-            spin = std::max(spin, a->transfer->busy_poll());
+        pollfd fds[] = {{listener_.get(), POLLIN, 0},
+                        {stop ? stop->get() : -1, POLLIN, 0},
+                        {transfer_ended_.fd().get(), POLLIN, 0}};
+        sys::poll(fds, 1000);
+        if (fds[1].revents & POLLIN) {
+            stop_all();
+            return;
         }
-        wait_readable(fds, spin, next);
-        now = Clock::now();
-        if (fds[1].revents & POLLIN) return;
-        // Transfers first: their sockets were polled above, and on_request appends new ones.
-        for (std::size_t i = 0; i < transfers_.size(); ++i) {
-            Transfer& t = *transfers_[i]->transfer;
-            try {
-                if (fds[i + 2].revents & POLLIN) t.on_readable(now);
-                t.on_timer(now);
-            } catch (const std::exception& e) {
-                t.abort(e.what()); // one broken transfer must not stop the others
-            }
-        }
-        for (std::size_t i = 0; i < transfers_.size();) {
-            if (!transfers_[i]->transfer->active(now)) {
-                finish(*transfers_[i]);
-                transfers_.erase(transfers_.begin() + static_cast<std::ptrdiff_t>(i));
-            } else {
-                ++i;
-            }
-        }
+        // Ended transfers first: a client's next request must not count them against its limits.
+        if (fds[2].revents & POLLIN) transfer_ended_.drain();
+        reap();
         if (fds[0].revents & POLLIN) {
             try {
-                on_request(now);
+                on_request(Clock::now());
             } catch (const Error&) {
                 ++totals_.malformed; // e.g. the reply to a request could not be sent: that request is lost
             }
+            reap(); // a transfer whose thread could not start
         }
         if (max_requests && ended_ >= max_requests && transfers_.empty()) return;
     }

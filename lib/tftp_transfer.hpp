@@ -1,14 +1,16 @@
 // TFTP transfers over UDP: the windowed sender and receiver (RFC 1350, RFC 7440) with an adaptive
-// retransmission timeout (RFC 6298), the server's event loop over many transfers, and the client.
+// retransmission timeout (RFC 6298), the server (a thread per transfer), and the client.
 #pragma once
 
 #include "address.hpp"
 #include "clock.hpp"
 #include "confine.hpp"
+#include "event_loop.hpp"
 #include "fd.hpp"
 #include "tftp.hpp"
 #include "udp.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -248,12 +250,18 @@ struct ServerConfig {
     std::size_t max_buffered = 64u << 20;
 };
 
-// The server: requests on one socket, each transfer on its own, all in one poll(2) loop.
+// The server: requests on one socket in the calling thread; each transfer on its own socket and its
+// own thread, like atftpd's (tftpd-hpa forks instead). A new thread is placed on an idle CPU, away
+// from a local client that is busy; one poll(2) loop for every transfer is woken on the client's CPU
+// by each of its packets, and there the two take turns on one core. The calling thread alone
+// negotiates, keeps the limits and calls log, so log need not be thread-safe.
 class Server {
 public:
     Server(Fd listener, Fd root, ServerConfig config, std::function<void(const TransferRecord&)> log);
+    // Stops the transfers still running (the peers get an ERROR) and waits for their threads.
     ~Server();
-    // Runs until a signal arrives on stop (a signalfd) or, when max_requests > 0, that many transfers ended.
+    // Runs until a signal arrives on stop (a signalfd) or, when max_requests > 0, that many transfers
+    // ended. On stop, the transfers still running are ended with an ERROR and logged.
     void run(const Fd* stop, std::uint64_t max_requests = 0);
     const Counters& totals() const { return totals_; }
     std::size_t running() const { return transfers_.size(); }
@@ -262,6 +270,9 @@ private:
     struct Active;
     void on_request(Clock::time_point now);
     void refuse(const SocketAddress& to, ErrorCode code, const std::string& message, TransferRecord record);
+    void work(Active& a); // a transfer's thread
+    void reap();          // joins the threads of ended transfers and logs them
+    void stop_all();
     void finish(Active& a);
 
     Fd listener_;
@@ -272,6 +283,10 @@ private:
     Counters totals_;
     std::uint64_t ended_ = 0;
     std::vector<std::uint8_t> buffer_;
+    Wakeup transfer_ended_; // a transfer's thread is done
+    Wakeup stopping_;       // never drained: readable for every transfer's thread once notified
+    std::atomic<std::size_t> threads_running_{0}; // busy polling pays only with a CPU to spare
+    unsigned cpus_;
 };
 
 struct ClientConfig {

@@ -71,6 +71,14 @@ struct Hostile {
         fds = count_open_fds(server->pid()); // idle: no transfer yet
     }
     std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+    // Each transfer runs on its own thread and ends there, a moment after its last packet: waits
+    // until `transfers` are left, so that a limit checked next sees the others gone.
+    void wait_for_transfers(long transfers) {
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (thread_count(server->pid()) > 1 + transfers && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(5ms);
+        REQUIRE(thread_count(server->pid()) == 1 + transfers);
+    }
     // Starts the well-behaved download and takes the memory baseline once it runs (the buffers of one
     // transfer are allocated); the attack comes next.
     SteppedDownload& start_guard() {
@@ -613,6 +621,7 @@ TEST_CASE("ftp-serve --max-buffered lowers windows, then block sizes, then refus
     clients[0].send(clients[0].last_from.port(),
                     tftp::encode(tftp::ErrorPacket{ErrorCode::not_defined, "bye"}));
     guard.step();
+    h.wait_for_transfers(2); // the guard's and b's
     RawPeer later;
     auto d = ask(later, {{"blksize", "1468"}, {"windowsize", "8"}});
     CHECK(std::get<tftp::OptionAck>(d.packet).options ==

@@ -1,13 +1,22 @@
-// Tests of lib/tftp_transfer's pieces that need no peer: the RTO estimator and the busy-poll rule,
-// and sys::poll_spinning, which the transfers wait with.
+// Tests of lib/tftp_transfer: the RTO estimator and the busy-poll rule, sys::poll_spinning, which the
+// transfers wait with, and the server's threads (one per transfer) in this process.
 #include "tftp_transfer.hpp"
 
+#include "confine.hpp"
 #include "datagram.hpp"
+#include "event_loop.hpp"
+#include "netlab_test.hpp"
 #include "sys.hpp"
+#include "tftp_peer.hpp"
 
 #include <catch2/catch.hpp>
+#include <mutex>
+#include <sched.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace netlab;
+using namespace netlab::test;
 using tftp::Duration;
 
 TEST_CASE("the RTO follows RFC 6298 within its bounds and doubles on a timeout", "[tftp][rto]") {
@@ -58,4 +67,85 @@ TEST_CASE("poll_spinning returns as soon as a datagram is there, and 0 when the 
     CHECK(sys::poll_spinning({&p, 1}, std::chrono::seconds(1)) == 1);
     CHECK((p.revents & POLLIN) != 0);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(900));
+}
+
+TEST_CASE("usable_cpus counts the CPUs this thread may run on", "[sys]") {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+    CHECK(sys::usable_cpus() == static_cast<unsigned>(CPU_COUNT(&set)));
+    unsigned pinned = 0;
+    std::thread([&] {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+            if (CPU_ISSET(cpu, &set)) {
+                CPU_SET(cpu, &one);
+                break;
+            }
+        if (sched_setaffinity(0, sizeof one, &one) == 0) pinned = sys::usable_cpus(); // like taskset -c N
+    }).join();
+    CHECK(pinned == 1);
+}
+
+TEST_CASE("the server runs each transfer on a thread of its own, logs on its caller's thread, and on stop "
+          "ends the transfers still running with an ERROR",
+          "[tftp][server]") {
+    TempDir dir;
+    write_file(dir.path() + "/big", random_bytes(512 * 100, 1));
+    write_file(dir.path() + "/small", "a file of one block\n");
+    Fd listener = sys::socket(AF_INET, SOCK_DGRAM);
+    sys::bind(listener, SocketAddress::loopback(Family::v4, 0));
+    std::uint16_t port = sys::local_address(listener).port();
+    std::mutex mutex;
+    std::vector<tftp::TransferRecord> records;
+    std::vector<std::thread::id> log_threads;
+    tftp::Server server(std::move(listener), open_directory(dir.path()), tftp::ServerConfig{},
+                        [&](const tftp::TransferRecord& r) {
+                            std::lock_guard lock(mutex);
+                            records.push_back(r);
+                            log_threads.push_back(std::this_thread::get_id());
+                        });
+    Wakeup stop;
+    long threads_before = thread_count(getpid());
+    std::thread runner([&] { server.run(&stop.fd()); });
+    std::thread::id runner_id = runner.get_id();
+
+    // A complete download: one block, acknowledged.
+    RawPeer one;
+    one.send(port, rrq("small"));
+    auto d = one.receive();
+    REQUIRE(std::holds_alternative<tftp::Data>(d.packet));
+    one.send(one.last_from.port(), tftp::encode_ack(1));
+    // Two that stall after their first block: the server retransmits and waits.
+    RawPeer stalled[2];
+    for (auto& p : stalled) {
+        p.send(port, rrq("big"));
+        REQUIRE(std::holds_alternative<tftp::Data>(p.receive().packet));
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (thread_count(getpid()) != threads_before + 3 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(thread_count(getpid()) == threads_before + 3); // the runner and the two stalled transfers
+
+    stop.notify();
+    runner.join();
+    CHECK(thread_count(getpid()) == threads_before); // every transfer's thread joined
+    for (auto& p : stalled) {
+        tftp::Decoded last = p.receive();
+        while (std::holds_alternative<tftp::Data>(last.packet)) last = p.receive(); // retransmissions
+        auto* e = std::get_if<tftp::ErrorPacket>(&last.packet);
+        REQUIRE(e);
+        CHECK(e->message == "server shutting down");
+    }
+    REQUIRE(records.size() == 3);
+    CHECK(records[0].filename == "small");
+    CHECK(records[0].ok);
+    for (int i : {1, 2}) {
+        CHECK(records[i].filename == "big");
+        CHECK_FALSE(records[i].ok);
+        CHECK(records[i].error == "server stopped");
+    }
+    for (auto id : log_threads) CHECK(id == runner_id);
+    CHECK(server.running() == 0);
 }

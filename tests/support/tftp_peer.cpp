@@ -104,18 +104,30 @@ std::string read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-long resident_kib(int pid) {
+namespace {
+
+long status_field(int pid, const std::string& name) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string key;
     while (in >> key) {
-        if (key == "VmRSS:") {
-            long kib = 0;
-            in >> kib;
-            return kib;
+        if (key == name) {
+            long value = 0;
+            in >> value;
+            return value;
         }
         in.ignore(4096, '\n');
     }
     return -1;
+}
+
+} // namespace
+
+long resident_kib(int pid) {
+    return status_field(pid, "VmRSS:");
+}
+
+long thread_count(int pid) {
+    return status_field(pid, "Threads:");
 }
 
 } // namespace netlab::test

@@ -59,5 +59,7 @@ std::string read_file(const std::string& path);
 
 // Resident memory of a process in KiB (VmRSS in /proc/PID/status).
 long resident_kib(int pid);
+// Its threads (Threads: in /proc/PID/status): for ftp-serve, 1 + the transfers running. -1 when gone.
+long thread_count(int pid);
 
 } // namespace netlab::test
