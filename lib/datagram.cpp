@@ -28,6 +28,22 @@ std::optional<Received> receive_from(const Fd& fd, std::span<std::uint8_t> buffe
     }
 }
 
+std::optional<SocketAddress> peek_source(const Fd& fd) {
+    for (;;) {
+        SocketAddress from;
+        socklen_t len = SocketAddress::capacity();
+        std::uint8_t byte;
+        if (::recvfrom(fd.get(), &byte, 1, MSG_DONTWAIT | MSG_PEEK, from.get_mut(), &len) >= 0) {
+            from.set_size(len);
+            return from;
+        }
+        if (errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
+            continue;
+        if (errno == EAGAIN) return std::nullopt;
+        throw Error("recvfrom", "", errno);
+    }
+}
+
 void send_to(const Fd& fd, std::span<const std::span<const std::uint8_t>> datagrams,
              const SocketAddress& to) {
     // Reused between calls: a window of 16 blocks per ACK would otherwise allocate on every ACK.

@@ -20,6 +20,8 @@ struct Received {
 // One datagram without blocking; nullopt when none is waiting. ICMP errors queued on the socket are
 // skipped. Throws Error on other failures.
 std::optional<Received> receive_from(const Fd& fd, std::span<std::uint8_t> buffer);
+// The sender of the next datagram waiting on fd, which stays queued (MSG_PEEK); nullopt when none is.
+std::optional<SocketAddress> peek_source(const Fd& fd);
 
 // Sends datagrams to one address with as few system calls as possible; blocks while the socket
 // buffer is full. A datagram the kernel refuses with ECONNREFUSED (an earlier ICMP error), EPERM (a

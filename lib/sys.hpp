@@ -36,7 +36,8 @@ int poll(std::span<pollfd> fds, int timeout_ms);
 // budget ran out. For a peer known to answer within the budget it saves the sleep and the wake-up.
 int poll_spinning(std::span<pollfd> fds, std::chrono::nanoseconds budget);
 
-// The CPUs this process may run on (sched_getaffinity(2): taskset and cgroups count), at least 1.
+// The CPUs the calling thread may run on (sched_getaffinity(2): taskset and cpusets), at least 1. A
+// CPU quota (cgroup cpu.max, docker --cpus) does not show here.
 unsigned usable_cpus();
 
 // Writes all of data to fd (a pipe, file or terminal); throws Error{"write", what, errno}.

@@ -521,7 +521,9 @@ struct Server::Active {
     Clock::time_point started;
     std::optional<AtomicFile> file;
     std::thread thread;
+    std::atomic<bool> heard{false}; // the client sent to the transfer's port: it had our answer
     std::atomic<bool> ended{false};
+    Clock::time_point ended_at; // written by the thread before `ended`
 };
 
 Server::Server(Fd listener, Fd root, ServerConfig config, std::function<void(const TransferRecord&)> log)
@@ -534,8 +536,15 @@ Server::~Server() {
         if (a->thread.joinable()) a->thread.join();
 }
 
-void Server::work(Active& a) {
+void Server::work(Active& a) noexcept {
     Transfer& t = *a.transfer;
+    // Ends the transfer after an error outside the protocol; nothing may leave the thread.
+    auto abort = [&t](const char* why) {
+        try {
+            t.abort(why); // e.g. a failed write of an upload: this transfer ends, the others go on
+        } catch (...) {
+        }
+    };
     try {
         for (;;) {
             auto now = Clock::now();
@@ -548,12 +557,21 @@ void Server::work(Active& a) {
                 t.abort("server stopped", "server shutting down");
                 break;
             }
-            if (fds[0].revents & POLLIN) t.on_readable(now);
+            if (fds[0].revents & POLLIN) {
+                // Said before the datagram leaves the queue, so that the server thread, which looks at
+                // the queue first and then at this, never misses it (see unanswered()).
+                if (!a.heard.load(std::memory_order_relaxed) && peek_source(t.socket()) == a.record.peer)
+                    a.heard.store(true, std::memory_order_seq_cst);
+                t.on_readable(now);
+            }
             t.on_timer(now);
         }
     } catch (const std::exception& e) {
-        t.abort(e.what()); // e.g. a failed write of an upload: this transfer ends, the others go on
+        abort(e.what());
+    } catch (...) {
+        abort("unexpected error");
     }
+    a.ended_at = Clock::now();
     threads_running_.fetch_sub(1, std::memory_order_relaxed);
     a.ended.store(true, std::memory_order_release);
     transfer_ended_.notify();
@@ -563,7 +581,7 @@ void Server::reap() {
     for (std::size_t i = 0; i < transfers_.size();) {
         Active& a = *transfers_[i];
         if (a.ended.load(std::memory_order_acquire)) {
-            a.thread.join();
+            if (a.thread.joinable()) a.thread.join(); // not when its thread could not start
             finish(a);
             transfers_.erase(transfers_.begin() + static_cast<std::ptrdiff_t>(i));
         } else {
@@ -574,7 +592,8 @@ void Server::reap() {
 
 void Server::stop_all() {
     stopping_.notify();
-    for (auto& a : transfers_) a->thread.join();
+    for (auto& a : transfers_)
+        if (a->thread.joinable()) a->thread.join();
     for (auto& a : transfers_) finish(*a);
     transfers_.clear();
 }
@@ -593,17 +612,41 @@ void Server::finish(Active& a) {
     a.record.error = a.transfer->error();
     a.record.counters = a.transfer->counters();
     a.record.settings = a.transfer->settings();
-    a.record.seconds = seconds_between(a.started, Clock::now());
+    a.record.seconds = seconds_between(a.started, a.ended_at);
     totals_ += a.record.counters;
     ++ended_;
     log_(a.record);
 }
 
+std::size_t Server::buffered() const {
+    std::size_t bytes = 0;
+    for (const auto& a : transfers_) bytes += a->record.settings.window_size * a->record.settings.block_size;
+    return bytes;
+}
+
+bool Server::unanswered(const Active& a, const SocketAddress& from) {
+    if (!(a.record.peer == from)) return false;
+    // What the client sent may still wait in the queue, unread by the transfer's thread; that thread
+    // sets `heard` before it takes a datagram from the client. In this order neither is missed.
+    if (peek_source(a.transfer->socket()) == from) return false;
+    return !a.heard.load(std::memory_order_seq_cst);
+}
+
+bool Server::worth_waiting(const SocketAddress& from) const {
+    auto from_client = std::count_if(transfers_.begin(), transfers_.end(),
+                                     [&](const auto& a) { return a->record.peer.ip() == from.ip(); });
+    return transfers_.size() >= config_.max_transfers ||
+           static_cast<std::size_t>(from_client) >= config_.max_per_client ||
+           buffered() + config_.policy.max_window_bytes > config_.max_buffered;
+}
+
 void Server::on_request(Clock::time_point now) {
-    // A bounded batch per wake-up: a flood of requests must not starve the transfers' timers.
+    const auto wait_until = now + std::chrono::milliseconds(2);
+    // A bounded batch per wake-up: the stop signal is seen between batches of a flood.
     for (int batch = 0; batch < 64; ++batch) {
         auto r = receive_from(listener_, buffer_);
         if (!r) return;
+        reap(); // transfers that ended since the last request no longer count
         if (r->truncated()) {
             ++totals_.malformed;
             send_to(listener_, encode(ErrorPacket{ErrorCode::illegal_operation, "request too long"}),
@@ -624,8 +667,18 @@ void Server::on_request(Clock::time_point now) {
             continue;
         }
         // A client repeating its request because our first answer was lost: the transfer is under way.
+        // A transfer whose last packet came just before this request may still be ending on its
+        // thread. Before a limit refuses or lowers anything, it gets a moment to end: 2 ms per
+        // batch, so a flood at a limit costs at most that per batch.
+        while (worth_waiting(r->from) && Clock::now() < wait_until) {
+            pollfd ended{transfer_ended_.fd().get(), POLLIN, 0};
+            if (sys::poll({&ended, 1}, 1) > 0) transfer_ended_.drain();
+            reap();
+        }
+        // Once the client has sent something to the transfer's port, it had our answer: a request from
+        // the same port is then a new one, even while that transfer's thread is still ending it.
         bool repeat = std::any_of(transfers_.begin(), transfers_.end(),
-                                  [&](const auto& a) { return a->record.peer == r->from; });
+                                  [&](const auto& a) { return unanswered(*a, r->from); });
         if (repeat) {
             ++totals_.duplicates;
             continue;
@@ -649,9 +702,7 @@ void Server::on_request(Clock::time_point now) {
                    fmt::format("server busy: {} transfers from {}", from_client, r->from.ip()), record);
             continue;
         }
-        std::size_t buffered = 0;
-        for (const auto& a : transfers_)
-            buffered += a->record.settings.window_size * a->record.settings.block_size;
+        std::size_t buffered = this->buffered();
         std::size_t budget = buffered < config_.max_buffered ? config_.max_buffered - buffered : 0;
         if (budget < default_block_size) {
             refuse(r->from, ErrorCode::not_defined, fmt::format("server busy: {} bytes buffered", buffered),
@@ -756,12 +807,14 @@ void Server::on_request(Clock::time_point now) {
         } catch (const std::system_error& e) { // EAGAIN: the process's or the system's thread limit
             threads_running_.fetch_sub(1, std::memory_order_relaxed);
             a->transfer->abort(fmt::format("thread: {}", e.what()), "server busy");
+            a->ended_at = Clock::now();
             a->ended.store(true, std::memory_order_release);
         }
     }
 }
 
 void Server::run(const Fd* stop, std::uint64_t max_requests) {
+    stopping_.drain(); // from an earlier run's stop: its transfers are all gone
     for (;;) {
         pollfd fds[] = {{listener_.get(), POLLIN, 0},
                         {stop ? stop->get() : -1, POLLIN, 0},

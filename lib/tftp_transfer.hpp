@@ -270,8 +270,15 @@ private:
     struct Active;
     void on_request(Clock::time_point now);
     void refuse(const SocketAddress& to, ErrorCode code, const std::string& message, TransferRecord record);
-    void work(Active& a); // a transfer's thread
-    void reap();          // joins the threads of ended transfers and logs them
+    std::size_t buffered() const; // window bytes of the transfers running
+    // Whether a request from `from` meets a limit, which a transfer that is ending may still hold: it
+    // counts until its thread has seen its end, and the request waits up to 2 ms for that (on a
+    // loaded machine a limit may still refuse it).
+    bool worth_waiting(const SocketAddress& from) const;
+    // Whether a is from `from` and has not heard from it yet: a request from there is then a repeat.
+    static bool unanswered(const Active& a, const SocketAddress& from);
+    void work(Active& a) noexcept; // a transfer's thread
+    void reap();                   // joins the threads of ended transfers and logs them
     void stop_all();
     void finish(Active& a);
 

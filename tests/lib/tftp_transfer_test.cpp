@@ -9,6 +9,7 @@
 #include "sys.hpp"
 #include "tftp_peer.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <sched.h>
@@ -88,6 +89,19 @@ TEST_CASE("usable_cpus counts the CPUs this thread may run on", "[sys]") {
     CHECK(pinned == 1);
 }
 
+namespace {
+
+// This process's thread count once it equals `want` (or after 5 s): a thread leaves /proc a moment
+// after it ends, even after its join returned.
+long threads_settle_at(long want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (thread_count(getpid()) != want && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return thread_count(getpid());
+}
+
+} // namespace
+
 TEST_CASE("the server runs each transfer on a thread of its own, logs on its caller's thread, and on stop "
           "ends the transfers still running with an ERROR",
           "[tftp][server]") {
@@ -117,20 +131,18 @@ TEST_CASE("the server runs each transfer on a thread of its own, logs on its cal
     auto d = one.receive();
     REQUIRE(std::holds_alternative<tftp::Data>(d.packet));
     one.send(one.last_from.port(), tftp::encode_ack(1));
+    CHECK(threads_settle_at(threads_before + 1) == threads_before + 1); // the runner: "small" ended
     // Two that stall after their first block: the server retransmits and waits.
     RawPeer stalled[2];
     for (auto& p : stalled) {
         p.send(port, rrq("big"));
         REQUIRE(std::holds_alternative<tftp::Data>(p.receive().packet));
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (thread_count(getpid()) != threads_before + 3 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    CHECK(thread_count(getpid()) == threads_before + 3); // the runner and the two stalled transfers
+    CHECK(threads_settle_at(threads_before + 3) == threads_before + 3); // the runner, two stalled
 
     stop.notify();
     runner.join();
-    CHECK(thread_count(getpid()) == threads_before); // every transfer's thread joined
+    CHECK(threads_settle_at(threads_before) == threads_before); // every transfer's thread joined
     for (auto& p : stalled) {
         tftp::Decoded last = p.receive();
         while (std::holds_alternative<tftp::Data>(last.packet)) last = p.receive(); // retransmissions
@@ -148,4 +160,40 @@ TEST_CASE("the server runs each transfer on a thread of its own, logs on its cal
     }
     for (auto id : log_threads) CHECK(id == runner_id);
     CHECK(server.running() == 0);
+}
+
+TEST_CASE("a request from the same port right after the last ACK of a transfer starts a new one",
+          "[tftp][server]") {
+    TempDir dir;
+    write_file(dir.path() + "/small", "a file of one block\n");
+    Fd listener = sys::socket(AF_INET, SOCK_DGRAM);
+    sys::bind(listener, SocketAddress::loopback(Family::v4, 0));
+    std::uint16_t port = sys::local_address(listener).port();
+    std::atomic<std::size_t> logged{0};
+    tftp::Server server(std::move(listener), open_directory(dir.path()), tftp::ServerConfig{},
+                        [&](const tftp::TransferRecord& r) { logged += r.ok ? 1 : 0; });
+    Wakeup stop;
+    std::thread runner([&] { server.run(&stop.fd()); });
+    // The ACK and the next request leave back to back, as from a client that does not dally: the
+    // request must not be taken for a repeat of the first, whose thread may not have read the ACK.
+    RawPeer client;
+    client.send(port, rrq("small"));
+    int fetched = 0;
+    for (int i = 0; i < 20; ++i) {
+        auto d = client.receive();
+        auto* data = std::get_if<tftp::Data>(&d.packet);
+        auto* error = std::get_if<tftp::ErrorPacket>(&d.packet);
+        INFO("fetch " << i << ": " << (d.ok() ? "" : d.reason) << (error ? error->message : ""));
+        REQUIRE(data);
+        ++fetched;
+        client.send(client.last_from.port(), tftp::encode_ack(1));
+        if (i < 19) client.send(port, rrq("small"));
+    }
+    CHECK(fetched == 20);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (logged < 20 && std::chrono::steady_clock::now() < deadline) // the last one's ACK too
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stop.notify();
+    runner.join();
+    CHECK(logged == 20);
 }
