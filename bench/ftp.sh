@@ -118,10 +118,10 @@ if [ -z "${LOSS_ONLY:-}" ]; then
         done
         # Rounds over all pairs, not one pair's repeats in a row: a burst of load elsewhere then
         # slows every pair a little instead of one pair a lot. The servers' order rotates, so none
-        # is always first. A fast cell (about 0.1 s per fetch) gets three times the rounds: there one
+        # is always first. A fast cell (about 0.1 s per fetch) gets five times the rounds: there one
         # scheduling hiccup is a large share of a fetch.
         rounds=$repeat
-        [ "$bs" -ge 8192 ] && rounds=$((repeat * 3))
+        [ "$bs" -ge 8192 ] && rounds=$((repeat * 5))
         for ((r = 0; r < rounds; r++)); do
             for ((i = 0; i < ${#servers[@]}; i++)); do
                 s=${servers[(i + r) % ${#servers[@]}]}
@@ -143,7 +143,7 @@ if [ -z "${LOSS_ONLY:-}" ]; then
         done
         unset runs
     done
-    echo "# TFTP on loopback, ${size_mb} MiB file, MB/s, median of ${repeat} fetches per pair ($((repeat * 3)) at blksize"
+    echo "# TFTP on loopback, ${size_mb} MiB file, MB/s, median of ${repeat} fetches per pair ($((repeat * 5)) at blksize"
     echo "# 8192 and above), after one untimed warm-up fetch; wall clock of the client process (incl. its"
     echo "# start and exit, not the check of the copy); '-' = unsupported, failed or over ${run_timeout} s."
     echo "# Machine shared with other builds: figures are noisy."
