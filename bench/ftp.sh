@@ -4,7 +4,8 @@
 # the pair supports, as ratios of netlab against the best peer; then the time to fetch 1 MiB with 5%
 # kernel packet loss (nft in a namespace).
 #   bench/ftp.sh [BUILD_DIR]      (root for tftpd-hpa, atftpd and the loss namespace; else those are skipped)
-# Environment: SIZE_MB (default 64), REPEAT fetches per cell, the median is shown (default 3),
+# Environment: SIZE_MB (default 64), REPEAT fetches per pair, the median is shown (default 3; five
+# times as many at blksize 8192 and up),
 # RUN_TIMEOUT seconds per fetch (default 30), NETLAB_ATFTPD, LOSS_ONLY=1 for the loss table alone,
 # MATRIX_ONLY=1 without it, LOSS_TIMEOUT (default 120 s) per lossy fetch, CELLS="BS/WS ..." to measure
 # only those (e.g. CELLS="65464/1 65464/16"), NO_LOSS=1 = MATRIX_ONLY=1, TSV (a file to append the
