@@ -513,8 +513,9 @@ Fd open_transfer_socket(const SocketAddress& local, const Settings& settings) {
     return sock;
 }
 
-// Once its thread runs, the transfer (and the file it writes) belongs to that thread until `ended`;
-// the record, written before the thread starts, stays the server thread's.
+// Once its thread runs, the transfer (and the file it writes) belongs to that thread until `ended`.
+// The record is written by the server thread only before the thread starts and after it is joined;
+// in between both read it.
 struct Server::Active {
     std::unique_ptr<Transfer> transfer;
     TransferRecord record;
