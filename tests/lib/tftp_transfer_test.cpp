@@ -131,7 +131,14 @@ TEST_CASE("the server runs each transfer on a thread of its own, logs on its cal
     auto d = one.receive();
     REQUIRE(std::holds_alternative<tftp::Data>(d.packet));
     one.send(one.last_from.port(), tftp::encode_ack(1));
-    CHECK(threads_settle_at(threads_before + 1) == threads_before + 1); // the runner: "small" ended
+    auto logged = [&] {
+        std::lock_guard lock(mutex);
+        return records.size();
+    };
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (logged() < 1 && std::chrono::steady_clock::now() < deadline) // "small" ended
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(logged() == 1);
     // Two that stall after their first block: the server retransmits and waits.
     RawPeer stalled[2];
     for (auto& p : stalled) {
