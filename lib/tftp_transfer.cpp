@@ -633,11 +633,14 @@ bool Server::unanswered(const Active& a, const SocketAddress& from) {
     return !a.heard.load(std::memory_order_seq_cst);
 }
 
+std::size_t Server::transfers_from(const SocketAddress& client) const {
+    return static_cast<std::size_t>(std::count_if(transfers_.begin(), transfers_.end(), [&](const auto& a) {
+        return a->record.peer.ip() == client.ip();
+    }));
+}
+
 bool Server::worth_waiting(const SocketAddress& from) const {
-    auto from_client = std::count_if(transfers_.begin(), transfers_.end(),
-                                     [&](const auto& a) { return a->record.peer.ip() == from.ip(); });
-    return transfers_.size() >= config_.max_transfers ||
-           static_cast<std::size_t>(from_client) >= config_.max_per_client ||
+    return transfers_.size() >= config_.max_transfers || transfers_from(from) >= config_.max_per_client ||
            buffered() + config_.policy.max_window_bytes > config_.max_buffered;
 }
 
@@ -694,10 +697,7 @@ void Server::on_request(Clock::time_point now) {
                    fmt::format("server busy: {} transfers running", transfers_.size()), record);
             continue;
         }
-        auto from_client =
-            static_cast<std::size_t>(std::count_if(transfers_.begin(), transfers_.end(), [&](const auto& a) {
-                return a->record.peer.ip() == r->from.ip();
-            }));
+        std::size_t from_client = transfers_from(r->from);
         if (from_client >= config_.max_per_client) {
             refuse(r->from, ErrorCode::not_defined,
                    fmt::format("server busy: {} transfers from {}", from_client, r->from.ip()), record);

@@ -270,7 +270,8 @@ private:
     struct Active;
     void on_request(Clock::time_point now);
     void refuse(const SocketAddress& to, ErrorCode code, const std::string& message, TransferRecord record);
-    std::size_t buffered() const; // window bytes of the transfers running
+    std::size_t buffered() const;                                  // window bytes of the transfers running
+    std::size_t transfers_from(const SocketAddress& client) const; // running, from client's IP address
     // Whether a request from `from` meets a limit, which a transfer that is ending may still hold: it
     // counts until its thread has seen its end, and the request waits up to 2 ms for that (on a
     // loaded machine a limit may still refuse it).
