@@ -45,4 +45,17 @@ void announce_listening(std::string_view command, std::uint16_t requested_port, 
         spdlog::info("listening on {}{}", bound.to_string(), detail);
 }
 
+void watch_server_log(ServerLog& log, std::string_view command) {
+    ignore_sigpipe();
+    log.on_first_loss([name = std::string(command)](const Error& e) {
+        fmt::print(stderr, "netlab {}: {}; serving goes on, log lines are dropped\n", name, e.what());
+    });
+}
+
+int server_exit_code(const ServerLog& log) {
+    if (!log.lost()) return 0;
+    spdlog::info("{} log lines lost on {}", log.lost_lines(), log.what());
+    return 1;
+}
+
 } // namespace netlab::cmd

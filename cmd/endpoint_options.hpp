@@ -3,6 +3,7 @@
 #pragma once
 
 #include "address.hpp"
+#include "output.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -26,5 +27,11 @@ struct EndpointOptions {
 // on 0.0.0.0:40123"); otherwise it is an info log line (-v), with `detail` appended.
 void announce_listening(std::string_view command, std::uint16_t requested_port, const SocketAddress& bound,
                         std::string_view detail = "");
+
+// A server's stdout log that survives its reader: SIGPIPE is ignored, and the first lost line prints
+// one error line ("netlab ftp-serve: write stdout: Broken pipe; serving goes on, log lines are
+// dropped"). Call server_exit_code at the end: 1 once any log line was lost.
+void watch_server_log(ServerLog& log, std::string_view command);
+int server_exit_code(const ServerLog& log);
 
 } // namespace netlab::cmd

@@ -35,7 +35,7 @@ std::string settings_text(const tftp::Settings& s) {
     return t;
 }
 
-void print_record(const tftp::TransferRecord& r, const GlobalOptions& global) {
+void print_record(const tftp::TransferRecord& r, const GlobalOptions& global, ServerLog& log) {
     if (global.quiet) return;
     const char* op = r.opcode == tftp::Opcode::rrq ? "RRQ" : "WRQ";
     const auto& c = r.counters;
@@ -68,8 +68,7 @@ void print_record(const tftp::TransferRecord& r, const GlobalOptions& global) {
         for (const auto& n : r.notes) line += " (" + n + ")";
         line += "\n";
     }
-    std::fputs(line.c_str(), stdout);
-    std::fflush(stdout); // one line per transfer, visible at once to a reader on a pipe
+    log.write(line); // one line per transfer, visible at once to a reader on a pipe
 }
 
 int run_ftp_serve(Options& opt, const GlobalOptions& global) {
@@ -82,17 +81,19 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     // Before the announcement: a SIGTERM sent as soon as "listening on" appears must stop us cleanly.
     SignalFd signals({SIGINT, SIGTERM});
     announce_listening("ftp-serve", local.port(), bound);
+    ServerLog log(STDOUT_FILENO);
+    watch_server_log(log, "ftp-serve");
     opt.config.policy.max_block_size = opt.max_block_size;
     opt.config.policy.max_window_size = opt.max_window_size;
     opt.config.policy.max_timeout = opt.max_timeout;
     tftp::Server server(std::move(sock), std::move(root), opt.config,
-                        [&](const tftp::TransferRecord& r) { print_record(r, global); });
+                        [&](const tftp::TransferRecord& r) { print_record(r, global, log); });
     server.run(&signals.fd(), opt.count);
     signals.read(); // consumed here, or it would kill us when the mask is restored
     const auto& t = server.totals();
     spdlog::info("totals: {} bytes, {} retransmits, {} duplicates, {} malformed, {} unknown TID", t.bytes,
                  t.retransmits, t.duplicates, t.malformed, t.unknown_tid);
-    return 0;
+    return server_exit_code(log);
 }
 
 } // namespace

@@ -144,20 +144,20 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
     };
     // Live snapshots may be dropped when stdout is a pipe that is not being read; dumps (SIGUSR1) and
     // the final state are asked for, so they wait.
-    auto snapshots = std::make_shared<SnapshotWriter>(STDOUT_FILENO);
+    auto log = std::make_shared<ServerLog>(STDOUT_FILENO);
+    watch_server_log(*log, "pool-server");
+    auto snapshots = std::make_shared<SnapshotWriter>(*log);
     hooks.changed = [json, show_view, view, snapshots](const pool::Scoreboard& board) {
         if (json) {
-            std::fflush(stdout);
             if (!snapshots->write(scoreboard_json(board, "scoreboard")) && snapshots->dropped() == 1)
                 spdlog::warn("stdout is not being read: dropping scoreboard lines until it is");
         } else if (show_view) {
             view->draw(board);
         }
     };
-    hooks.dump = [json, view](const pool::Scoreboard& board) {
+    hooks.dump = [json, view, log](const pool::Scoreboard& board) {
         if (json) {
-            fmt::print("{}", scoreboard_json(board, "dump"));
-            std::fflush(stdout);
+            log->write(scoreboard_json(board, "dump"));
         } else {
             view->before_log();
             fmt::print(stderr, "{}", scoreboard_table(board));
@@ -183,7 +183,7 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
     if (snapshots->dropped())
         spdlog::warn("{} scoreboard lines dropped while stdout was not being read", snapshots->dropped());
     spdlog::info("stopped: every worker reaped");
-    return 0;
+    return server_exit_code(*log);
 }
 
 } // namespace

@@ -97,6 +97,7 @@ struct Shared {
     Wakeup worker_done;
     Wakeup stop; // never drained: once notified, every loop sees it readable and stops
     Clock::time_point start = Clock::now();
+    ServerLog log{STDOUT_FILENO}; // every loop and thread logs here; a lost line never stops serving
 };
 
 constexpr std::uint64_t tag_listener = 0, tag_signal = 1, tag_worker = 2, tag_stop = 3;
@@ -117,8 +118,8 @@ public:
     Server(const Options& opt, const GlobalOptions& global, Fd listener, std::shared_ptr<Shared> shared,
            bool alone)
         : opt_(opt), global_(global), listener_(std::move(listener)), stamper_(opt.format),
-          out_(STDOUT_FILENO, "stdout", alone ? 1 << 16 : shared_output_capacity),
-          log_clients_(!global.quiet), shared_(std::move(shared)) {
+          shared_(std::move(shared)), out_(shared_->log, alone ? 1 << 16 : shared_output_capacity),
+          log_clients_(!global.quiet) {
         if (opt.model == Model::fork)
             signals_.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGCHLD});
         else
@@ -261,7 +262,10 @@ private:
 
     // The tutorial's model: the child serves the connection and exits; the parent goes back to accept.
     void serve_forked(Fd conn, const SocketAddress& peer) {
-        out_.flush(); // nothing buffered may be copied into the child
+        // The parent writes the child's log line: nothing buffered may be copied into the child, and
+        // only the parent's log knows whether stdout still takes lines.
+        if (log_clients_) append_client_line(out_.text(), peer, global_.json);
+        out_.flush();
         pid_t pid;
         try {
             pid = fork_process();
@@ -274,11 +278,6 @@ private:
             try {
                 listener_.reset(); // the child never accepts
                 reserve_.release();
-                if (log_clients_) {
-                    std::string line;
-                    append_client_line(line, peer, global_.json);
-                    sys::write_all(STDOUT_FILENO, line.data(), line.size(), "stdout");
-                }
                 code = send_reply(conn, stamper_.now()) ? 0 : 1;
                 conn.reset();
             } catch (...) {
@@ -302,7 +301,7 @@ private:
                     if (log) {
                         std::string line;
                         append_client_line(line, peer, json);
-                        sys::write_all(STDOUT_FILENO, line.data(), line.size(), "stdout");
+                        shared->log.write(line);
                     }
                     bool ok = send_reply(conn, stamp::encode(format, std::time(nullptr)));
                     ++(ok ? shared->served : shared->failed);
@@ -366,9 +365,9 @@ private:
     bool refusing_ = false;
     std::uint64_t refused_before_ = 0;
     Stamper stamper_;
+    std::shared_ptr<Shared> shared_;
     OutputBuffer out_;
     bool log_clients_;
-    std::shared_ptr<Shared> shared_;
     std::optional<SignalFd> signals_;
     Epoll loop_{64};
     bool stopping_ = false;
@@ -378,14 +377,15 @@ private:
     std::uint64_t held_warnings_ = 0;
 };
 
-void print_stats(const Shared& shared, const Options& opt, const GlobalOptions& global) {
+void print_stats(Shared& shared, const Options& opt, const GlobalOptions& global) {
     double seconds = seconds_between(shared.start, Clock::now());
     std::uint64_t served = shared.served, failed = shared.failed, accept_errors = shared.accept_errors,
                   refused = shared.refused;
     if (global.json) {
-        fmt::print("{{\"type\":\"stats\",\"model\":\"{}\",\"served\":{},\"failed\":{},\"accept_errors\":{},"
-                   "\"refused\":{},\"seconds\":{:.6f}}}\n",
-                   model_name(opt.model), served, failed, accept_errors, refused, seconds);
+        shared.log.write(fmt::format(
+            "{{\"type\":\"stats\",\"model\":\"{}\",\"served\":{},\"failed\":{},\"accept_errors\":{},"
+            "\"refused\":{},\"seconds\":{:.6f}}}\n",
+            model_name(opt.model), served, failed, accept_errors, refused, seconds));
     } else {
         fmt::print(stderr,
                    "served {} connections, {} failed, {} accept errors, {} refused in {:.3f} s ({} model)\n",
@@ -405,6 +405,7 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
     Fd listener = tcp::listen(local, opt.backlog, true);
     SocketAddress bound = sys::local_address(listener);
     auto shared = std::make_shared<Shared>();
+    watch_server_log(shared->log, "tcp-stamp-server");
     unsigned loops = loop_count(opt);
     // With --loops N the epoll model runs N loops, all accepting from the same listener (each holds a
     // duplicate descriptor of it), so the kernel's work per connection, most of the cost, can spread
@@ -440,7 +441,7 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
         if (!failure) failure = f;
     if (failure) std::rethrow_exception(failure);
     if (opt.stats) print_stats(*shared, opt, global);
-    return 0;
+    return server_exit_code(shared->log);
 }
 
 } // namespace

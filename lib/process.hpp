@@ -34,6 +34,12 @@ public:
     // Everything left on the pipe until end of file or `timeout`.
     std::string read_all_stdout(std::chrono::milliseconds timeout);
     std::string read_all_stderr(std::chrono::milliseconds timeout);
+    // Closes our end of the stdout pipe, as a reader that went away does (the child's writes then fail
+    // with EPIPE, or SIGPIPE).
+    void close_stdout() {
+        out_.fd.reset();
+        out_.eof = true;
+    }
 
     void send_signal(int signo);
     // Waits for the child to exit; nullopt if it is still running after `timeout`.
