@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/all.sh: every benchmark of bench/ in one run (udp, tcp, pool, mcast, ftp), their tables and
+# bench/all.sh: every benchmark of bench/ in one run (udp, tcp, pool, mcast, ftp, starved), tables and
 # SVG charts (gnuplot) written to docs/performance.md and docs/performance/*.svg with the machine and
 # the date. Each script compares netlab with reference programs measured side by side in the same run.
 #   bench/all.sh            full sizes (about 20 minutes on 2 idle cores)
@@ -69,6 +69,7 @@ else
     status[mcast]=skipped seconds[mcast]=0
 fi
 bench ftp "${ftp_env[@]}" bench/ftp.sh "$BUILD_DIR"
+bench starved bench/starved.sh "$BUILD_DIR"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # chart TABLE FILE TITLE YLABEL SERIES...: a bar chart (clustered when several series) of the rows of
@@ -171,5 +172,7 @@ section() { # section NAME TITLE SCRIPT TEXT: the table and the charts of one be
         "One sender and two receivers in a lab of network namespaces, multicast beside unicast, netlab beside a C sender."
     section ftp "TFTP: ftp-serve and ftp-get" bench/ftp.sh \
         "Wall time per fetch on loopback, netlab against tftpd-hpa, atftpd, curl and atftp."
+    section starved "Servers out of descriptors" bench/starved.sh \
+        "CPU time while every new descriptor fails (accept) or a pool cannot start workers: the cost the hostile tests bound by counts only."
 } >"$OUT"
 echo "bench/all.sh: wrote $OUT and $(ls "$charts"/*.svg 2>/dev/null | wc -l) charts in $charts/" >&2

@@ -9,31 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
 count=${COUNT:-10000} concurrency=${CONCURRENCY:-16} threads=${THREADS:-2} rounds=${ROUNDS:-4} runs=${RUNS:-1000}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/servers.sh
+. bench/servers.sh
 
 cc -O2 -o "$tmp/ref_epoll_stamp" bench/ref_epoll_stamp.c
 cc -O2 -o "$tmp/ref_stamp_client" bench/ref_stamp_client.c
 
-# start NAME CMD...: runs a server on port 0 and records its port in $tmp/NAME.port.
-start() {
-    local name=$1
-    shift
-    "$@" 2>"$tmp/$name.err" >/dev/null &
-    pids+=($!)
-    echo $! >"$tmp/$name.pid"
-    for _ in $(seq 100); do
-        grep -q "listening on" "$tmp/$name.err" 2>/dev/null && break
-        sleep 0.05
-    done
-    grep -o '[0-9]*$' "$tmp/$name.err" | head -1 >"$tmp/$name.port"
-}
 start ref "$tmp/ref_epoll_stamp" 0
 start epoll "$netlab" tcp-stamp-server --port 0 -q --model epoll
 start epoll2 "$netlab" tcp-stamp-server --port 0 -q --model epoll --loops 2

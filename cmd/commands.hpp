@@ -36,7 +36,5 @@ Runner register_udp_send(CLI::App& app, const GlobalOptions& global);
 // spdlog are set up: one run in a shell loop costs little more than a C program's. nullopt: any other
 // command line, which goes through the normal parser.
 std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv, const std::string& prefix);
-// For subcommands whose issue has not landed yet: says so and exits 1.
-Runner register_not_built(CLI::App& app, const GlobalOptions& global);
 
 } // namespace netlab::cmd

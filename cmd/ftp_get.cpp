@@ -66,6 +66,10 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
     bool to_stdout = !opt.put && opt.output == "-";
     std::string local = opt.output.empty() ? (opt.put ? opt.path : base_name(opt.path)) : opt.output;
     if (local.empty()) throw UsageError("no local file name: give -o FILE");
+    // Ctrl-C, a closed terminal or pipe cancel the transfer like any failure: the server is told, no
+    // partial file is left. Blocked before the temporary file exists, so no signal can leave it behind.
+    SignalFd signals{SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    config.stop_fd = signals.fd().get();
     std::unique_ptr<tftp::BlockSource> source;
     tftp::BlockSink sink;
     std::optional<AtomicFile> file;
@@ -114,9 +118,6 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
         fmt::print(stderr, "\r{}{}  {}/s{}  {} retransmits\x1b[K", human(static_cast<double>(c.bytes)), total,
                    human(rate), eta, c.retransmits);
     };
-    // Ctrl-C cancels the transfer like any failure: the server is told, no partial file is left.
-    SignalFd signals{SIGINT, SIGTERM};
-    config.stop_fd = signals.fd().get();
     tftp::ClientResult r = tftp::run_client(
         config, std::move(source), std::move(sink),
         bar ? std::function<void(const tftp::Counters&, const tftp::Settings&)>(progress) : nullptr);

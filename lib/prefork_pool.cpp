@@ -341,7 +341,8 @@ void PreforkPool::restart() {
 }
 
 void PreforkPool::run() {
-    for (int n = 0; n < config_.start; ++n) spawn(static_cast<std::size_t>(n));
+    // The first failure (out of descriptors or processes) ends the start: the tick retries, once.
+    for (int n = 0; n < config_.start && !spawn_blocked_; ++n) spawn(static_cast<std::size_t>(n));
     auto now = Clock::now();
     auto next_tick = now + config_.tick;
     auto last_scan = now;

@@ -101,22 +101,32 @@ bool wait_for_line(ChildProcess& recv, const std::string& wanted, std::string& s
 
 // Datagrams the kernel dropped for the receiver's socket on `port` (its buffer was full): the last
 // column of /proc/PID/net/udp, read in the receiver's own network namespace.
-long kernel_drops(pid_t pid, std::uint16_t port) {
+struct SocketQueue {
+    long drops = 0;  // datagrams the kernel dropped (the last field)
+    long queued = 0; // bytes waiting to be read (rx_queue, the hex after the colon in field 5)
+};
+
+SocketQueue udp_queue(pid_t pid, std::uint16_t port) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/net/udp");
     std::string line;
     char want[8];
     std::snprintf(want, sizeof want, ":%04X", port);
-    long drops = 0;
+    SocketQueue q;
     std::getline(in, line); // header
     while (std::getline(in, line)) {
         std::istringstream fields(line);
-        std::string slot, local, field, last;
-        fields >> slot >> local;
+        std::string slot, local, remote, state, queues, field, last;
+        fields >> slot >> local >> remote >> state >> queues;
         if (local.size() < 5 || local.substr(local.size() - 5) != want) continue;
         while (fields >> field) last = field;
-        drops += std::stol(last);
+        q.drops += std::stol(last);
+        q.queued += std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
     }
-    return drops;
+    return q;
+}
+
+long kernel_drops(pid_t pid, std::uint16_t port) {
+    return udp_queue(pid, port).drops;
 }
 
 // The number before `label` in the --stats line ("received 5 records, 2 malformed, 1 escaped, ...").
@@ -171,7 +181,7 @@ void attack_receiver(ChildProcess& recv, std::uint16_t port, const Fd& attacker,
     CHECK(seen_during_flood >= 1);
 
     // Once the receiver has drained its socket: nothing kept from the attack.
-    std::this_thread::sleep_for(300ms);
+    CHECK(wait_until([&] { return udp_queue(pid, port).queued == 0; }, 10s));
     long drops = kernel_drops(pid, port);
     Usage after = usage_of(pid);
     INFO("before: " << describe(before) << "; after: " << describe(after));

@@ -83,6 +83,8 @@ public:
         return lasting_;
     }
     int samples() const { return samples_; }
+    // How many lasting zombies were seen so far (while sampling goes on).
+    int lasting_count() const { return lasting_count_; }
 
 private:
     void stop() {
@@ -100,7 +102,7 @@ private:
                 it = zombies.count(it->first) ? std::next(it) : first_seen.erase(it);
             for (pid_t z : zombies) {
                 auto [it, fresh] = first_seen.emplace(z, now);
-                if (!fresh && now - it->second > 200ms) lasting_.insert(z);
+                if (!fresh && now - it->second > 200ms && lasting_.insert(z).second) ++lasting_count_;
             }
             ++samples_;
             std::this_thread::sleep_for(10ms);
@@ -109,6 +111,7 @@ private:
     pid_t server_;
     std::atomic<bool> done_{false};
     std::atomic<int> samples_{0};
+    std::atomic<int> lasting_count_{0};
     std::set<pid_t> lasting_;
     std::thread thread_;
 };
@@ -153,9 +156,9 @@ std::set<pid_t> wait_idle(ChildProcess& server, long long idle) {
 
 TEST_CASE("the zombie watch used below sees a child nobody reaps", "[pool][integration]") {
     // sh starts a child, then becomes sleep, which never calls wait: the child stays a zombie.
-    ChildProcess parent = ChildProcess::spawn({"/bin/sh", "-c", "/bin/true & exec sleep 1"}, false, false);
+    ChildProcess parent = ChildProcess::spawn({"/bin/sh", "-c", "/bin/true & exec sleep 30"}, false, false);
     ZombieWatch zombies(parent.pid());
-    std::this_thread::sleep_for(500ms);
+    CHECK(wait_until([&] { return zombies.lasting_count() == 1; }, 10s));
     CHECK(zombies.lasting().size() == 1);
 }
 
@@ -307,15 +310,20 @@ TEST_CASE("grace-ms bounds the wait for busy workers on SIGTERM", "[pool][integr
 TEST_CASE("max-requests-per-child recycles workers", "[pool][integration]") {
     Pool pool = start_pool({"--start", "2", "--min-spare", "2", "--max-spare", "2", "--max-clients", "4",
                             "--max-requests-per-child", "2", "--tick-ms", "50"});
-    std::set<pid_t> seen;
     ZombieWatch zombies(pool.server.pid());
-    for (int i = 0; i < 10; ++i) {
-        CHECK(fetch(pool.port).size() > 1);
-        for (pid_t p : child_pids(pool.server.pid())) seen.insert(p);
-    }
-    // Ten connections at two per worker: at least five different workers served them.
-    std::this_thread::sleep_for(200ms);
-    for (pid_t p : child_pids(pool.server.pid())) seen.insert(p);
+    for (int i = 0; i < 10; ++i) CHECK(fetch(pool.port).size() > 1);
+    // Ten connections at two per worker: at least five different workers served them, and the pool is
+    // back to two idle ones (the scoreboard lines since the start name every worker there was).
+    std::set<pid_t> seen;
+    bool settled = watch(
+        pool.server, 10s,
+        [&](const std::string& l) {
+            return seen.size() >= 5 && json_int(l, "idle") == 2 && json_int(l, "retiring") == 0;
+        },
+        [&](const std::string& l) {
+            for (pid_t p : json_pids(l)) seen.insert(p);
+        });
+    CHECK(settled);
     CHECK(seen.size() >= 5);
     CHECK(zombies.lasting().empty()); // every recycled worker was reaped
     pool.server.send_signal(SIGTERM);
@@ -370,7 +378,8 @@ TEST_CASE("every accept mode serves", "[pool][integration]") {
             {"--start", "3", "--min-spare", "2", "--max-spare", "3", "--max-clients", "4", "--accept", mode});
         // reuseport: the workers open their sockets after the parent printed its port.
         REQUIRE(wait_idle(pool.server, 3).size() == 3);
-        std::this_thread::sleep_for(100ms);
+        if (std::string(mode) == "reuseport")
+            REQUIRE(wait_until([&] { return tcp_listeners(pool.port) == 3; }, 5s));
         CHECK(burst(pool.port, 12) == 12);
         pool.server.send_signal(SIGTERM);
         CHECK(pool.server.wait(5s) == 0);

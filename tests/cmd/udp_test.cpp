@@ -124,7 +124,7 @@ TEST_CASE("udp-recv stops cleanly on SIGINT and prints its stats", "[udp][integr
     ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--stats"});
     std::uint16_t port = wait_for_listening_port(recv);
     run_netlab({"udp-send", localhost(port), "--count", "5"});
-    std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < 5; ++i) REQUIRE(recv.read_stdout_line(5s)); // all five printed: now interrupt
     recv.send_signal(SIGINT);
     CHECK(recv.wait(5s) == 0);
     CHECK_THAT(recv.read_all_stderr(2s), Catch::Contains("received 5 records, 0 malformed"));
@@ -138,17 +138,35 @@ TEST_CASE("a port in use is a one-line error naming the address", "[udp][integra
     CHECK(second.err == "netlab udp-recv: bind " + localhost(port) + ": Address already in use\n");
 }
 
-TEST_CASE("a paced flood arrives complete and reports its rate", "[udp][integration]") {
-    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "20000", "--timeout", "5", "-q",
-                                      "--stats", "--expect", "20000"});
+TEST_CASE("a paced flood is counted, and arrives complete into a buffer that holds it",
+          "[udp][integration]") {
+    // Whether 100,000 records a second arrive without loss depends on the machine's load: that is a
+    // figure for bench/udp.sh. Here the receiver's buffer holds the whole flood (as root,
+    // SO_RCVBUFFORCE passes rmem_max), so nothing may be lost however late the receiver runs; without
+    // root the buffer is capped, and every record must still be counted as received or lost.
+    ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "20000", "--timeout", "2", "-q",
+                                      "--stats", "--json", "--expect", "20000", "--rcvbuf", "67108864"});
     std::uint16_t port = wait_for_listening_port(recv);
     RunResult flood =
         run_netlab({"udp-send", localhost(port), "--count", "20000", "--rate", "100000", "--json"});
     CHECK(flood.status == 0);
     CHECK_THAT(flood.out, Catch::Contains("\"sent\":20000"));
-    CHECK(recv.wait(10s) == 0);
-    CHECK(recv.read_all_stdout(1s).empty()); // -q: records counted, not printed
-    CHECK_THAT(recv.read_all_stderr(1s), Catch::Contains("received 20000 records, 0 malformed"));
+    std::string out = recv.read_all_stdout(10s);
+    auto status = recv.wait(5s);
+    INFO(out);
+    auto number_after = [&](const std::string& key) {
+        return std::stol(out.substr(out.find(key) + key.size()));
+    };
+    long received = number_after("\"received\":"), lost = number_after("\"lost\":");
+    CHECK(received + lost == 20000);
+    CHECK(number_after("\"malformed\":") == 0);
+    CHECK(out.find("\"type\":\"record\"") == std::string::npos); // -q: records counted, not printed
+    if (running_as_root()) {
+        CHECK(lost == 0);
+        CHECK(status == 0);
+    } else {
+        CHECK(status == (lost == 0 ? 0 : 1)); // --count unmet before --timeout is exit 1
+    }
 }
 
 TEST_CASE("udp-send --rate paces the sender", "[udp][integration]") {

@@ -94,9 +94,7 @@ namespace {
 // This process's thread count once it equals `want` (or after 5 s): a thread leaves /proc a moment
 // after it ends, even after its join returned.
 long threads_settle_at(long want) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (thread_count(getpid()) != want && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    netlab::test::wait_until([&] { return thread_count(getpid()) == want; }, std::chrono::seconds(5));
     return thread_count(getpid());
 }
 
@@ -135,9 +133,7 @@ TEST_CASE("the server runs each transfer on a thread of its own, logs on its cal
         std::lock_guard lock(mutex);
         return records.size();
     };
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (logged() < 1 && std::chrono::steady_clock::now() < deadline) // "small" ended
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    netlab::test::wait_until([&] { return logged() >= 1; }, std::chrono::seconds(5)); // "small" ended
     REQUIRE(logged() == 1);
     // Two that stall after their first block: the server retransmits and waits.
     RawPeer stalled[2];
@@ -197,9 +193,7 @@ TEST_CASE("a request from the same port right after the last ACK of a transfer s
         if (i < 19) client.send(port, rrq("small"));
     }
     CHECK(fetched == 20);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (logged < 20 && std::chrono::steady_clock::now() < deadline) // the last one's ACK too
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    netlab::test::wait_until([&] { return logged >= 20; }, std::chrono::seconds(5)); // the last one's ACK too
     stop.notify();
     runner.join();
     CHECK(logged == 20);

@@ -56,12 +56,12 @@ dpkg -x "$deb" "$work/root"
 check_installed "$work/root"
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "WARN: needs root: dpkg -i / dpkg -r of the package skipped"
-    exit 0
+    echo "SKIPPED: needs root: dpkg -i / dpkg -r of the package"
+    exit 77
 fi
 if dpkg-query -W -f='${Status}' netlab 2>/dev/null | grep -q "ok installed" || [ -e /usr/bin/netlab ]; then
-    echo "WARN: a netlab package or /usr/bin/netlab is already there: dpkg -i skipped, not touching it"
-    exit 0
+    echo "SKIPPED: a netlab package or /usr/bin/netlab is already there: dpkg -i not tried, not touching it"
+    exit 77
 fi
 
 step "dpkg -i, run, dpkg -r"

@@ -43,28 +43,12 @@ Usage usage_of(pid_t pid) {
             // Reaped between the listing and the read (libstdc++ throws on ESRCH): no zombie then.
         }
     }
-    std::ifstream in(proc_path(pid, "stat"));
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
-    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    for (int i = 3; i <= 15 && rest >> field; ++i)
-        if (i >= 14) u.cpu_ticks += std::stol(field);
     return u;
 }
 
 std::string describe(const Usage& u) {
     return fmt::format("{} fds, {} KiB RSS, {} threads, {} children ({} zombies)", u.fds, u.rss_kib,
                        u.threads, u.children, u.zombies);
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= deadline) return done();
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
 }
 
 long raise_descriptor_limit(long wanted) {
@@ -94,13 +78,6 @@ int lowest_free_descriptor(pid_t pid) {
     int n = 0;
     while (std::filesystem::exists(proc_path(pid, "fd") + "/" + std::to_string(n))) ++n;
     return n;
-}
-
-double cpu_seconds_over(pid_t pid, std::chrono::milliseconds period) {
-    long before = usage_of(pid).cpu_ticks;
-    std::this_thread::sleep_for(period);
-    return static_cast<double>(usage_of(pid).cpu_ticks - before) /
-           static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 } // namespace netlab::test

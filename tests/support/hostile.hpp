@@ -19,7 +19,6 @@ struct Usage {
     int threads = 0;
     int children = 0;
     int zombies = 0;
-    long cpu_ticks = 0; // utime + stime, in clock ticks (sysconf(_SC_CLK_TCK) per second)
 };
 Usage usage_of(pid_t pid);
 std::string describe(const Usage& u);
@@ -39,17 +38,11 @@ inline constexpr long rss_tolerance_kib = 4096;
 inline constexpr std::chrono::seconds good_client_timeout{5};
 #endif
 
-// Polls `done` every 20 ms until it holds or `timeout` passes; returns its last value.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
-
 // Raises this process's soft RLIMIT_NOFILE towards `wanted` (at most the hard limit); returns it.
 long raise_descriptor_limit(long wanted);
 // Sets a running process's soft descriptor limit with prlimit(2).
 void set_descriptor_limit(pid_t pid, long limit);
 // The lowest descriptor number the process does not use: as a limit, every new descriptor fails.
 int lowest_free_descriptor(pid_t pid);
-
-// CPU time a process spends over `period`, in seconds: a loop spinning on an error uses ~all of it.
-double cpu_seconds_over(pid_t pid, std::chrono::milliseconds period);
 
 } // namespace netlab::test

@@ -2,10 +2,15 @@
 #include "netlab_test.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <dirent.h>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
+#include <string_view>
+#include <thread>
 #include <unistd.h>
 
 namespace netlab::test {
@@ -80,6 +85,59 @@ bool is_zombie(pid_t pid) {
 
 bool running_as_root() {
     return ::geteuid() == 0;
+}
+
+bool under_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && *ci && std::string_view(ci) != "false";
+}
+
+void report_skip(const std::string& why) {
+    if (under_ci()) FAIL("skipped under CI, where nothing may be: " << why);
+    // The marker goes to stdout, where ctest looks for it; SUCCEED keeps -w NoAssertions quiet.
+    std::cout << "NETLAB-SKIPPED: " << why << std::endl;
+    SUCCEED("skipped: " << why);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return done();
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+namespace {
+
+// Sockets in /proc/net/<table> (and its IPv6 twin) whose local port is `port` and state `state`
+// (hex, as the kernel writes it: 0A is TCP_LISTEN, 07 is TCP_CLOSE, which a bound UDP socket shows).
+int sockets_in(const std::string& table, std::uint16_t port, const std::string& state) {
+    char want[8];
+    std::snprintf(want, sizeof want, ":%04X", port);
+    int n = 0;
+    for (const std::string suffix : {"", "6"}) {
+        std::ifstream in("/proc/net/" + table + suffix);
+        std::string line;
+        std::getline(in, line); // header
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string slot, local, remote, st;
+            fields >> slot >> local >> remote >> st;
+            if (local.size() > 5 && local.substr(local.size() - 5) == want && st == state) ++n;
+        }
+    }
+    return n;
+}
+
+} // namespace
+
+int tcp_listeners(std::uint16_t port) {
+    return sockets_in("tcp", port, "0A");
+}
+
+bool udp_bound(std::uint16_t port) {
+    return sockets_in("udp", port, "07") > 0;
 }
 
 TempDir::TempDir() {

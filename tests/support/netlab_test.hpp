@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,29 @@ std::vector<pid_t> child_pids(pid_t pid);
 bool is_zombie(pid_t pid);
 
 bool running_as_root();
+
+// True under CI (the environment variable CI set to anything but "" or "false"): CI has root and
+// every tool scripts/dev installs, so there nothing may be skipped.
+bool under_ci();
+
+// Ends a test that cannot run here, saying why. Outside CI it prints the line ctest reads as
+// "skipped" (SKIP_REGULAR_EXPRESSION in tests/CMakeLists.txt); under CI the skip fails the test.
+//     if (!have("in.tftpd")) NETLAB_SKIP("needs tftpd-hpa (in.tftpd)");
+#define NETLAB_SKIP(why)                                                                                     \
+    do {                                                                                                     \
+        ::netlab::test::report_skip(why);                                                                    \
+        return;                                                                                              \
+    } while (0)
+void report_skip(const std::string& why);
+
+// Polls `done` every 10 ms until it holds or `timeout` passes; returns its last value. For events
+// that leave no line to read: a process gone, a counter reached, a file created.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+// True when some socket of this network namespace listens on TCP `port` (count: how many, e.g. one
+// per SO_REUSEPORT worker), or is bound to UDP `port` (/proc/net/{tcp,tcp6,udp,udp6}).
+int tcp_listeners(std::uint16_t port);
+bool udp_bound(std::uint16_t port);
 
 // A temporary directory removed with everything in it when the object goes.
 class TempDir {

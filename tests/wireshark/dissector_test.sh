@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Wireshark dissector docs/wireshark/netlab.lua against real traffic: dumpcap captures on lo while
+# The Wireshark dissector docs/wireshark/netlab.lua against real traffic: tshark captures on lo while
 # `netlab udp-send` sends score records (RFC 768 datagrams, lib/score_record.hpp) and bash sends
 # malformed ones; tshark decodes the capture with the dissector and the fields and expert infos must
 # be those sent. Usage: dissector_test.sh NETLAB_BINARY. Exit 77 (skipped) without root or tshark.
@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "WARN needs root: capturing on lo" >&2
     exit 77
 fi
-if ! command -v tshark >/dev/null || ! command -v dumpcap >/dev/null; then
+if ! command -v tshark >/dev/null; then
     echo "WARN needs tshark (Debian package tshark, see scripts/dev)" >&2
     exit 77
 fi
@@ -27,15 +27,21 @@ trap cleanup EXIT
 # A high port nobody listens on: the datagrams need no receiver to be captured. Not 2333, so the
 # test also shows how to point the dissector at another port.
 port=$((40000 + RANDOM % 20000))
+probe=$((port + 1))
 packets=6
-timeout 30 dumpcap -q -i lo -f "udp dst port $port" -c "$packets" -w "$work/cap.pcapng" 2>"$work/dumpcap.err" &
+# tshark lists each packet as it captures it (-P -l): probes to a second port, sent until one is
+# listed, show that the filter is attached; they are filtered out of the file decoded below.
+timeout 60 tshark -q -i lo -f "udp dst port $port or udp dst port $probe" -w "$work/all.pcapng" -P -l \
+    >"$work/live.txt" 2>"$work/dumpcap.err" &
 capture_pid=$!
-for _ in $(seq 100); do
-    grep -qs "Capturing on" "$work/dumpcap.err" && break
+# Summary lines end in UDP's Info column: "SRC → DST Len=N".
+listed() { grep -cE "[^0-9]$1 Len=" "$work/live.txt" 2>/dev/null || true; }
+for _ in $(seq 300); do
+    printf 'probe' >"/dev/udp/127.0.0.1/$probe"
+    [ "$(listed "$probe")" -gt 0 ] && break
     sleep 0.1
 done
-grep -q "Capturing on" "$work/dumpcap.err" || { cat "$work/dumpcap.err" >&2; exit 1; }
-sleep 0.5 # "Capturing on" comes just before the filter is attached
+[ "$(listed "$probe")" -gt 0 ] || { echo "tshark captured no probe" >&2; cat "$work/dumpcap.err" >&2; exit 1; }
 
 "$netlab" udp-send "127.0.0.1:$port" --name Lucy --math 90 --chinese 85 >/dev/null
 "$netlab" udp-send "127.0.0.1:$port" --name "Li Lei" --math 4000000000 --chinese 0 >/dev/null
@@ -45,8 +51,19 @@ printf '\0\0\0\1\0\0\0\2noterm' >"/dev/udp/127.0.0.1/$port"
 printf '%0608d' 0 >"/dev/udp/127.0.0.1/$port"
 printf '\0\0\0\1\0\0\0\2ab\0z' >"/dev/udp/127.0.0.1/$port"
 
-wait "$capture_pid" || { echo "dumpcap did not see $packets packets" >&2; cat "$work/dumpcap.err" >&2; exit 1; }
+for _ in $(seq 300); do
+    [ "$(listed "$port")" -ge "$packets" ] && break
+    sleep 0.1
+done
+kill -INT "$capture_pid"
+wait "$capture_pid" || true
 capture_pid=
+[ "$(listed "$port")" -eq "$packets" ] || {
+    echo "tshark listed $(listed "$port") packets to port $port, not $packets" >&2
+    cat "$work/live.txt" "$work/dumpcap.err" >&2
+    exit 1
+}
+tshark -r "$work/all.pcapng" -Y "udp.dstport == $port" -w "$work/cap.pcapng" 2>>"$work/dumpcap.err"
 
 decode() { tshark -X "lua_script:$lua" "$@" -r "$work/cap.pcapng" 2>"$work/tshark.err"; }
 
