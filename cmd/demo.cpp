@@ -7,7 +7,6 @@
 #include "netns.hpp"
 #include "prefork_pool.hpp"
 #include "process.hpp"
-#include "sha256.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -147,10 +146,18 @@ void demo_file_transfer(const std::string& self) {
     say("  [client] " + summary.substr(0, summary.find('\n')));
     if (auto line = server.read_stdout_line(5s)) say("  [server] " + *line);
     if (server.wait(5s) != 0) throw Error("run", "ftp-serve", "the server did not finish cleanly");
-    std::string a = sha256_file_hex(served), b = sha256_file_hex(fetched);
-    say("  sha256 served:  " + a);
-    say("  sha256 fetched: " + b + (a == b ? "  (identical)" : "  (DIFFERENT)"));
-    if (a != b) throw Error("check", "ftp-get", "the fetched file differs from the served one");
+    // The check a student would type: the system's sha256sum (coreutils), shown with its output.
+    say(fmt::format("$ sha256sum {} {}", served, fetched));
+    ChildProcess sums = ChildProcess::spawn({"sha256sum", served, fetched}, true, false);
+    std::string listing = sums.read_all_stdout(5s);
+    if (sums.wait(5s) != 0) throw Error("run", "sha256sum", "it did not check the two files");
+    auto second = listing.find('\n') + 1;
+    std::string a = listing.substr(0, 64), b = listing.substr(second, 64);
+    for (std::size_t pos = 0; pos < listing.size(); pos = listing.find('\n', pos) + 1)
+        say("  " + listing.substr(pos, listing.find('\n', pos) - pos));
+    bool same = a.size() == 64 && a == b;
+    say(same ? "  the digests are identical: every byte arrived" : "  the digests DIFFER");
+    if (!same) throw Error("check", "ftp-get", "the fetched file differs from the served one");
     say("Each lost DATA or ACK was sent again when its timer ran out (the retransmits above); the "
         "timeout follows the measured round trip, so on loopback it is a few milliseconds.");
 }
