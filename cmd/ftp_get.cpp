@@ -132,10 +132,11 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
             out,
             "{{\"type\":\"transfer\",\"op\":\"{}\",\"server\":\"{}\",\"bytes\":{},\"seconds\":{:.6f},"
             "\"mb_per_s\":{:.3f},\"blksize\":{},\"windowsize\":{},\"options_ignored\":{},\"retransmits\":{},"
-            "\"timeouts\":{},\"duplicates\":{},\"malformed\":{},\"unknown_tid\":{},\"dropped\":{}}}\n",
+            "\"timeouts\":{},\"duplicates\":{},\"malformed\":{},\"unknown_tid\":{},\"dropped\":{},"
+            "\"window_cuts\":{}}}\n",
             opt.put ? "put" : "get", config.server.to_string(), c.bytes, r.seconds, rate,
             r.settings.block_size, r.settings.window_size, r.options_ignored ? "true" : "false",
-            c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid, c.dropped);
+            c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid, c.dropped, c.window_cuts);
     } else {
         fmt::print(
             stderr, "{} {} bytes in {:.3f} s ({:.1f} MB/s), blksize {} windowsize {}{}, {} retransmits\n",

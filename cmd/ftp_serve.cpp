@@ -50,9 +50,9 @@ void print_record(const tftp::TransferRecord& r, const GlobalOptions& global, Se
         append_json_string(line, r.error);
         line += fmt::format(
             ",\"bytes\":{},\"seconds\":{:.6f},\"retransmits\":{},\"timeouts\":{},\"duplicates\":{},"
-            "\"malformed\":{},\"unknown_tid\":{},\"dropped\":{}}}\n",
+            "\"malformed\":{},\"unknown_tid\":{},\"dropped\":{},\"window_cuts\":{}}}\n",
             c.bytes, r.seconds, c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid,
-            c.dropped);
+            c.dropped, c.window_cuts);
     } else {
         line = fmt::format("{} {} {} {}", r.peer.to_string(), op, escape_terminal(r.filename),
                            tftp::mode_name(r.mode));
@@ -64,6 +64,7 @@ void print_record(const tftp::TransferRecord& r, const GlobalOptions& global, Se
             line += fmt::format(
                 ", {} bytes in {:.3f} s, {} retransmits, {} duplicates, {} malformed, {} unknown TID",
                 c.bytes, r.seconds, c.retransmits, c.duplicates, c.malformed, c.unknown_tid);
+            if (c.window_cuts) line += fmt::format(", window cut {} times", c.window_cuts);
         }
         for (const auto& n : r.notes) line += " (" + n + ")";
         line += "\n";

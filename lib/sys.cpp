@@ -93,6 +93,17 @@ int poll(std::span<pollfd> fds, int timeout_ms) {
     return n;
 }
 
+int poll(std::span<pollfd> fds, std::chrono::nanoseconds timeout) {
+    timespec ts{static_cast<time_t>(timeout.count() / 1000000000),
+                static_cast<long>(timeout.count() % 1000000000)};
+    int n = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
+    if (n < 0) {
+        if (errno == EINTR) return 0;
+        throw Error("poll", "", errno);
+    }
+    return n;
+}
+
 int poll_spinning(std::span<pollfd> fds, std::chrono::nanoseconds budget) {
     if (budget <= budget.zero()) return 0;
     auto until = std::chrono::steady_clock::now() + budget;

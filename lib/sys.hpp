@@ -31,6 +31,8 @@ std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocki
 
 // poll(2); returns the number of ready descriptors, 0 on timeout or when a signal interrupted it.
 int poll(std::span<pollfd> fds, int timeout_ms);
+// The same with a timeout to the nanosecond (ppoll(2)); 0 returns at once.
+int poll(std::span<pollfd> fds, std::chrono::nanoseconds timeout);
 // poll(2) with no wait, again and again for up to `budget`: busy polling in user space (loopback has
 // no NAPI, so SO_BUSY_POLL does nothing there). Returns the number of ready descriptors, 0 when the
 // budget ran out. For a peer known to answer within the budget it saves the sleep and the wake-up.

@@ -21,21 +21,25 @@ namespace {
 
 constexpr std::size_t receive_buffer_size = 65536 + 64; // a datagram larger than any block is malformed
 
-int poll_timeout_ms(Clock::time_point now, Clock::time_point deadline, int cap_ms) {
-    if (deadline <= now) return 0;
-    double ms = std::ceil(std::chrono::duration<double, std::milli>(deadline - now).count());
-    return static_cast<int>(std::min<double>(ms, cap_ms));
-}
+// Congestion control of the sender's window (see Transfer in the header).
+constexpr double initial_window = 4;
+constexpr Duration min_gap{20e-6}, max_gap{5e-3};
 
 Clock::duration to_clock(Duration d) {
     return std::chrono::duration_cast<Clock::duration>(d);
 }
 
-// Busy-polls for up to `budget`, then sleeps in poll(2) until `deadline` if nothing came.
+// Busy-polls for up to `budget` (never past `deadline`), then sleeps until `deadline` if nothing came:
+// in ppoll(2), to the microsecond, since the gaps between paced bursts are tens of microseconds.
 void wait_readable(std::span<pollfd> fds, Duration budget, Clock::time_point deadline) {
-    if (sys::poll_spinning(fds, std::chrono::duration_cast<std::chrono::nanoseconds>(budget)) > 0) return;
-    auto now = Clock::now();
-    sys::poll(fds, poll_timeout_ms(now, deadline, 1000));
+    auto left = [&] {
+        auto now = Clock::now();
+        return deadline <= now ? std::chrono::nanoseconds(0)
+                               : std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+    };
+    auto spin = std::min(std::chrono::duration_cast<std::chrono::nanoseconds>(budget), left());
+    if (sys::poll_spinning(fds, spin) > 0) return;
+    sys::poll(fds, std::min<std::chrono::nanoseconds>(left(), std::chrono::seconds(1)));
 }
 
 } // namespace
@@ -63,6 +67,7 @@ Counters& Counters::operator+=(const Counters& o) {
     retransmits += o.retransmits;
     timeouts += o.timeouts;
     duplicates += o.duplicates;
+    window_cuts += o.window_cuts;
     malformed += o.malformed;
     unknown_tid += o.unknown_tid;
     dropped += o.dropped;
@@ -178,6 +183,7 @@ void Transfer::send(std::span<const std::span<const std::uint8_t>> packets, cons
 void Transfer::send_control(std::vector<std::uint8_t> packet, Clock::time_point now) {
     control_ = std::move(packet);
     control_is_window_ = false;
+    pace_at_ = Clock::time_point::max();
     std::span<const std::uint8_t> one[] = {control_};
     send(one, peer_);
     window_sent_at_ = now;
@@ -218,12 +224,12 @@ void Transfer::send_window(Clock::time_point now, bool retransmission) {
         }
     }
     sent_end_ = base_ + packets.size() - 1;
-    send(packets, peer_);
     if (retransmission) counters_.retransmits += packets.size();
     control_is_window_ = true;
-    window_sent_at_ = now;
     retransmitted_ = retransmission;
-    arm(now);
+    if (cwnd_ == 0) cwnd_ = std::min<double>(initial_window, ssthresh_ = settings_.window_size);
+    burst_next_ = 0;
+    send_burst(now);
     // Read the next window now, while this one travels and the peer writes it: when its ACK comes,
     // the next window goes out at once. Octet only (netascii counts converted bytes as it reads), and
     // not for windows so large that a second buffer would matter.
@@ -233,6 +239,40 @@ void Transfer::send_window(Clock::time_point now, bool retransmission) {
         next_total_ = source_->read_blocks(sent_end_ + 1, payloads(next_buffer_, next_count_));
         next_base_ = sent_end_ + 1;
     }
+}
+
+void Transfer::send_burst(Clock::time_point now) {
+    std::span<const std::span<const std::uint8_t>> packets = window_packets_;
+    std::size_t count = packets.size() - burst_next_;
+    if (cwnd_ < settings_.window_size)
+        count = std::min(count, std::max<std::size_t>(1, static_cast<std::size_t>(cwnd_)));
+    send(packets.subspan(burst_next_, count), peer_);
+    burst_next_ += count;
+    bool more = burst_next_ < packets.size();
+    pace_at_ = more ? now + to_clock(std::max(gap_, min_gap)) : Clock::time_point::max();
+    window_sent_at_ = now; // RTT samples run from the last burst
+    arm(now);
+}
+
+void Transfer::window_acked() {
+    // A window resent after a timeout got through at the pace it was resent: keep that pace for the
+    // next one rather than grow at once into the same loss (and its RTO, backed off without a sample).
+    if (retransmitted_) return;
+    const double most = settings_.window_size;
+    if (cwnd_ >= most) {
+        gap_ = gap_ * 0.75; // unpaced and clean: the memory of a slow receiver fades
+        return;
+    }
+    cwnd_ = cwnd_ < ssthresh_ ? std::min(most, cwnd_ * 2) : std::min(most, cwnd_ + 1);
+}
+
+void Transfer::window_lost(bool timed_out) {
+    ssthresh_ = std::max(1.0, cwnd_ / 2);
+    cwnd_ = timed_out ? 1 : ssthresh_;
+    // A timeout costs an RTO, backed off until a window gets through unretransmitted: widen the gap
+    // faster then than for a partial ACK, which costs only a round trip.
+    gap_ = std::clamp(gap_ * (timed_out ? 4 : 2), min_gap, max_gap);
+    ++counters_.window_cuts;
 }
 
 std::span<const std::span<std::uint8_t>> Transfer::payloads(std::vector<std::uint8_t>& buffer,
@@ -248,7 +288,7 @@ void Transfer::fail(std::string why, std::optional<ErrorPacket> tell_peer) {
     if (status_ != Status::running) return;
     status_ = Status::failed;
     error_ = std::move(why);
-    deadline_ = Clock::time_point::max();
+    deadline_ = pace_at_ = Clock::time_point::max();
     if (tell_peer && peer_known_) {
         auto wire = encode(*tell_peer);
         try {
@@ -275,7 +315,9 @@ void Transfer::on_readable(Clock::time_point now) {
 }
 
 void Transfer::on_timer(Clock::time_point now) {
-    if (status_ != Status::running || now < deadline_) return;
+    if (status_ != Status::running) return;
+    if (now >= pace_at_) send_burst(now);
+    if (now < deadline_) return;
     if (now - last_heard_ > to_clock(timing_.max_rto * timing_.retries)) {
         fail(fmt::format("timed out: no answer for {:.1f} s", seconds_between(last_heard_, now)),
              ErrorPacket{ErrorCode::not_defined, "timed out"});
@@ -285,6 +327,7 @@ void Transfer::on_timer(Clock::time_point now) {
     rto_.backoff();
     dup_acked_ = gap_acked_ = false;
     if (control_is_window_) {
+        window_lost(true);
         send_window(now, true);
     } else {
         std::span<const std::uint8_t> one[] = {control_};
@@ -414,9 +457,14 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
     source_->release(base_);
     if (last_block_ && acked >= last_block_) {
         status_ = Status::complete;
-        deadline_ = Clock::time_point::max();
+        deadline_ = pace_at_ = Clock::time_point::max();
         return;
     }
+    // All of the window, or part of it: a receiver acknowledges less only when blocks went missing.
+    if (acked >= sent_end_ && burst_next_ == window_packets_.size())
+        window_acked();
+    else
+        window_lost(false);
     send_window(now, false);
 }
 

@@ -71,6 +71,7 @@ struct Counters {
     std::uint64_t duplicates = 0; // duplicate ACKs or DATA (never answered by a retransmission)
     std::uint64_t malformed = 0;
     std::uint64_t unknown_tid = 0;             // packets from another port or host, answered with ERROR 5
+    std::uint64_t window_cuts = 0;             // a sender's effective window reduced after a loss
     std::uint64_t dropped = 0, duplicated = 0; // by Impairment
     Counters& operator+=(const Counters& o);
 };
@@ -117,6 +118,16 @@ enum class Status { running, complete, failed };
 // One transfer on its own socket (its TID). The sender keeps a window of blocks in flight and moves it
 // on each ACK; the receiver acknowledges each window, or the last in-order block when it sees a gap.
 // A duplicate ACK never triggers a send: only a timeout does (RFC 1123 4.2.3.1).
+//
+// Congestion control, which RFC 7440 leaves out: a window larger than the receiver's socket buffer
+// loses its tail in one burst, and resending the same burst loses it again. The sender sends every
+// window whole (a receiver acknowledges only after windowsize blocks) but in bursts of an effective
+// window, spaced by a pacing gap: the effective window starts at 4 blocks, doubles per clean window
+// up to a threshold, then grows by one (slow start, additive increase), never above windowsize; a
+// timeout collapses it to 1 and a partial ACK halves it, and each loss widens the gap (20 µs to
+// 5 ms; 4 times after a timeout, twice after a partial ACK). A window resent after a timeout that gets
+// through changes nothing: the next goes at the same pace. At the full windowsize the window goes in one
+// burst, and clean windows wear the gap down.
 class Transfer {
 public:
     enum class Role { sender, receiver };
@@ -137,7 +148,8 @@ public:
     // Reads and handles every datagram waiting on the socket.
     void on_readable(Clock::time_point now);
     void on_timer(Clock::time_point now);
-    Clock::time_point deadline() const { return deadline_; }
+    // The next timer: the retransmission timeout, or the next burst of a paced window.
+    Clock::time_point deadline() const { return std::min(deadline_, pace_at_); }
     // Ends the transfer after an error outside the protocol (a failed system call).
     // Ends the transfer at once, telling the peer `told` in an ERROR 0.
     void abort(std::string why, std::string told = "server error") {
@@ -162,6 +174,10 @@ private:
     void on_ack(std::uint16_t block, Clock::time_point now);
     void on_data(const Data& data, Clock::time_point now);
     void send_window(Clock::time_point now, bool retransmission);
+    // The next burst of the window: all of it at the full windowsize, else the effective window.
+    void send_burst(Clock::time_point now);
+    void window_acked();              // a whole window arrived: the effective window grows
+    void window_lost(bool timed_out); // it shrinks, and the gap between bursts widens
     void send_control(std::vector<std::uint8_t> packet, Clock::time_point now);
     // Spans for the payloads of `count` blocks in a window buffer, after each block's DATA header.
     std::span<const std::span<std::uint8_t>> payloads(std::vector<std::uint8_t>& buffer, std::size_t count);
@@ -208,6 +224,10 @@ private:
     std::vector<std::uint8_t> next_buffer_; // the window after the one in flight, read ahead
     std::uint64_t next_base_ = 0;           // its first block; 0: nothing read ahead
     std::size_t next_count_ = 0, next_total_ = 0;
+    double cwnd_ = 0, ssthresh_ = 0; // effective window and slow-start threshold, in blocks
+    Duration gap_{0};                // between the bursts of one window
+    std::size_t burst_next_ = 0;     // the first packet of window_packets_ not sent yet
+    Clock::time_point pace_at_ = Clock::time_point::max(); // when it goes
     // receiver
     std::uint64_t expected_ = 1;
     unsigned since_ack_ = 0;

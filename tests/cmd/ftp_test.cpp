@@ -350,6 +350,29 @@ TEST_CASE("every ACK sent twice gets each block once: no Sorcerer's Apprentice",
     CHECK(extra <= number_after("\"timeouts\":"));
 }
 
+TEST_CASE("every block and window size reaches a receiver with a 64 KiB socket buffer",
+          "[ftp][integration][window]") {
+    // A window larger than the receiver's buffer loses its tail in one burst; a sender that repeats
+    // the same burst on every timeout never finishes. The time each took is a figure for bench/ftp.sh.
+    Served s;
+    std::string data = s.add("f", random_bytes(1 << 20, 31));
+    for (std::size_t block : {512, 1468, 8192, 65464})
+        for (unsigned window : {1, 4, 8, 16}) {
+            SmallBufferDownload client;
+            client.block_size = block;
+            client.window_size = window;
+            auto r = client.fetch(s.port, "f");
+            auto line = s.server->read_stdout_line(5s);
+            INFO("blksize " << block << " windowsize " << window << ": " << r.seconds << " s, " << r.acks
+                            << " ACKs, " << r.timeouts << " receiver timeouts, " << r.discarded
+                            << " blocks discarded; server: " << line.value_or("no log line"));
+            CHECK(r.error == "");
+            CHECK(r.complete);
+            CHECK(r.data == data);
+            CHECK_THAT(line.value_or(""), Catch::Contains(": ok, 1048576 bytes"));
+        }
+}
+
 TEST_CASE("block numbers roll over past 65535", "[ftp][integration]") {
     Served s;
     std::string data = s.add("roll", random_bytes(8 * 70000 + 3, 8)); // 70001 blocks of 8 bytes

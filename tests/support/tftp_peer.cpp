@@ -2,12 +2,14 @@
 #include "tftp_peer.hpp"
 
 #include "datagram.hpp"
+#include "sockopt.hpp"
 #include "sys.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <poll.h>
 #include <random>
+#include <thread>
 
 namespace netlab::test {
 
@@ -38,6 +40,72 @@ tftp::Decoded RawPeer::receive(std::chrono::milliseconds timeout) {
     REQUIRE(r);
     last_from = r->from;
     return tftp::decode({buffer.data(), r->length});
+}
+
+SmallBufferDownload::Result SmallBufferDownload::fetch(std::uint16_t server_port,
+                                                       const std::string& name) const {
+    Result r;
+    RawPeer peer;
+    sockopt::receive_buffer(peer.fd, receive_buffer);
+    auto start = std::chrono::steady_clock::now(), give_up_at = start + give_up;
+    peer.send(server_port, rrq(name, {{"blksize", std::to_string(block_size)},
+                                      {"windowsize", std::to_string(window_size)}}));
+    std::uint16_t tid = 0;
+    std::size_t block = 512; // RFC 1350's until an OACK grants the options
+    unsigned window = 1;
+    std::uint64_t have = 0; // blocks received in order
+    unsigned since_ack = 0;
+    auto ack = [&] {
+        peer.send(tid, tftp::encode_ack(static_cast<std::uint16_t>(have)));
+        ++r.acks;
+        since_ack = 0;
+        std::this_thread::sleep_for(pause_after_ack); // a slow peer by design: see the header
+    };
+    while (!r.complete && r.error.empty()) {
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+            r.error = "gave up: the transfer was not over in time";
+            break;
+        }
+        tftp::Decoded d = peer.receive(ack_timeout);
+        if (d.reason == "timeout") {
+            ++r.timeouts;
+            if (tid) ack(); // ACK 0 again before any DATA; the RRQ is not repeated (the server answered)
+            continue;
+        }
+        if (!d.ok()) {
+            r.error = "undecodable packet: " + d.reason;
+            break;
+        }
+        if (auto* e = std::get_if<tftp::ErrorPacket>(&d.packet)) {
+            r.error = "ERROR from the server: " + e->message;
+            break;
+        }
+        tid = peer.last_from.port();
+        if (auto* oack = std::get_if<tftp::OptionAck>(&d.packet)) {
+            for (const auto& o : oack->options) { // the server may grant less than asked
+                if (o.name == "blksize") block = std::stoul(o.value);
+                if (o.name == "windowsize") window = static_cast<unsigned>(std::stoul(o.value));
+            }
+            if (have == 0) ack(); // ACK 0 accepts the options
+            continue;
+        }
+        auto* data = std::get_if<tftp::Data>(&d.packet);
+        if (!data) {
+            r.error = "unexpected packet";
+            break;
+        }
+        if (data->block != static_cast<std::uint16_t>(have + 1)) {
+            ++r.discarded;
+            continue;
+        }
+        ++have;
+        r.data.append(data->payload.begin(), data->payload.end());
+        bool last = data->payload.size() < block;
+        if (++since_ack >= window || last) ack();
+        r.complete = last;
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
 }
 
 std::vector<std::uint8_t> rrq(const std::string& name, std::vector<tftp::Option> options) {

@@ -52,6 +52,30 @@ private:
     bool done_ = false;
 };
 
+// A strict RFC 7440 receiver with an ordinary socket buffer, as most clients are: it asks for blksize
+// and windowsize, reads one datagram per call from a SO_RCVBUF of `receive_buffer` bytes, keeps only
+// the next block in order, and acknowledges after `windowsize` blocks, at the short last block, or
+// when nothing came for `ack_timeout` (the last block it has, again). It never acknowledges a gap
+// early: the sender learns of a loss only by its own timer or this one. After each ACK it stops
+// reading for `pause_after_ack`, as a client that writes out each window does: a window that does
+// not fit its buffer loses its tail every time it is sent in one burst.
+struct SmallBufferDownload {
+    std::size_t block_size = 512;
+    unsigned window_size = 1;
+    int receive_buffer = 65536;
+    std::chrono::microseconds pause_after_ack{1000};
+    std::chrono::milliseconds ack_timeout{3000}; // longer than a sender's backoff: its timer recovers
+    std::chrono::milliseconds give_up{20000};    // the whole transfer: bounded whatever the server does
+
+    struct Result {
+        bool complete = false;
+        std::string data, error;
+        unsigned acks = 0, timeouts = 0, discarded = 0; // discarded: DATA not the next block in order
+        double seconds = 0;
+    };
+    Result fetch(std::uint16_t server_port, const std::string& name) const;
+};
+
 // Files for a served root: n bytes from a seeded generator, written and read back in binary.
 std::string random_bytes(std::size_t n, unsigned seed);
 void write_file(const std::string& path, const std::string& content);
