@@ -361,7 +361,8 @@ void Transfer::handle(std::span<const std::uint8_t> packet, const SocketAddress&
         handle_first_reply(d, from, now);
         return;
     }
-    last_heard_ = now;
+    // last_heard_ moves only with progress (a new ACK, the next block): a peer that repeats a stale
+    // ACK or block would otherwise keep the transfer, and the server's slot, alive forever.
     if (auto* e = std::get_if<ErrorPacket>(&d.packet)) {
         if (status_ == Status::running)
             fail(e->message.empty() ? std::string(error_text(e->code)) : e->message, std::nullopt);
@@ -432,6 +433,7 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
             return;
         }
         if (!retransmitted_) rto_.sample(now - window_sent_at_);
+        last_heard_ = now;
         base_ = 1;
         send_window(now, false);
         return;
@@ -447,6 +449,7 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
         return;
     }
     if (!retransmitted_) rto_.sample(now - window_sent_at_);
+    last_heard_ = now;
     std::uint64_t acked = previous + ahead;
     counters_.blocks = acked;
     // Octet: the bytes acknowledged (the source has read ahead by a window); netascii: file bytes read.
@@ -490,6 +493,7 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
         if (since_ack_ == 0 && expected_ > 1 && !retransmitted_ && !dup_acked_ && !gap_acked_)
             rto_.sample(now - window_sent_at_);
         bool last = data.payload.size() < settings_.block_size;
+        last_heard_ = now;
         ++expected_;
         ++since_ack_;
         dup_acked_ = gap_acked_ = false;

@@ -559,6 +559,30 @@ TEST_CASE("ftp-serve ignores ACKs for blocks never sent", "[ftp][hostile]") {
                                               "malformed")));
 }
 
+TEST_CASE("a client repeating a stale ACK does not hold its transfer: only progress keeps it alive",
+          "[ftp][hostile]") {
+    // --timeout 1 --retries 2: a transfer without progress for 2 s gives up. The attacker takes block 1,
+    // then sends only ACK 1 again, every 50 ms for up to 10 s; before, each of those kept it alive.
+    Hostile h({"--timeout", "1", "--retries", "2"});
+    RawPeer client;
+    client.send(h.port, rrq("big"));
+    auto first = client.receive();
+    REQUIRE(first.ok());
+    REQUIRE(std::get<tftp::Data>(first.packet).block == 1);
+    std::uint16_t tid = client.last_from.port();
+    std::string log;
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (log.find("RRQ big") == std::string::npos && std::chrono::steady_clock::now() < until) {
+        client.send(tid, tftp::encode_ack(1));
+        while (client.receive(0ms).ok()) {
+        } // DATA 2 again and again, unacknowledged
+        if (auto line = h.server->read_stdout_line(50ms)) log += *line + "\n";
+    }
+    INFO(log);
+    CHECK(std::regex_search(log, std::regex("RRQ big octet .*: failed: timed out")));
+    h.stop();
+}
+
 TEST_CASE("ftp-serve answers DATA and ACK from a third port with ERROR 5, never an ERROR, and goes on",
           "[ftp][hostile]") {
     Hostile h;
