@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # TFTP throughput, side by side in one run: MB/s fetching a 64 MiB file on loopback for each server
 # (netlab ftp-serve, tftpd-hpa, atftpd) x client (netlab ftp-get, curl, atftp) x blksize x windowsize
-# the pair supports, as ratios of netlab against the best peer; then the time to fetch 1 MiB with 5%
-# kernel packet loss (nft in a namespace).
+# the pair supports, as ratios of netlab against the best peer; then a strict small-buffer client
+# (bench/small_receiver.c) on every block and window size against netlab and atftpd (NO_SMALL=1 leaves
+# it out); then the time to fetch 1 MiB with 5% kernel packet loss (nft in a namespace).
 #   bench/ftp.sh [BUILD_DIR]      (root for tftpd-hpa, atftpd and the loss namespace; else those are skipped)
 # Environment: SIZE_MB (default 64), REPEAT fetches per pair, the median is shown (default 3; five
 # times as many at blksize 8192 and up),
@@ -178,6 +179,50 @@ if [ -z "${LOSS_ONLY:-}" ]; then
                 "${mb[$cell.netlab.atftp]}" >>"$TSV"
         done
     fi
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    pids=()
+fi
+
+# A strict RFC 7440 client with an ordinary socket buffer (bench/small_receiver.c: 64 KiB, a pause
+# of 1 ms after each ACK, no early ACK for a gap) and the same with 4 MiB, on every block and window
+# size: seconds per 1 MiB fetch, median of SMALL_REPEAT (3; one after a failure), '-' = failed.
+if [ -z "${LOSS_ONLY:-}" ] && [ -z "${NO_SMALL:-}" ]; then
+    cc -O2 -o "$work/small_receiver" bench/small_receiver.c
+    start_servers ""
+    small() { # SERVER PORT BLKSIZE WINDOW RCVBUF: median seconds, or "-"
+        local runs=() t
+        for ((i = 0; i < ${SMALL_REPEAT:-3}; i++)); do
+            t=$("$work/small_receiver" "$host" "$2" m1 "$3" "$4" "$work/out/s" "$5" 2>/dev/null) &&
+                cmp -s "$work/out/s" "$work/root/m1" || t="-"
+            runs+=("$t")
+            [ "$t" = "-" ] && break
+        done
+        [ "${runs[-1]}" = "-" ] && echo "-" || median "${runs[@]}"
+    }
+    echo
+    echo "# A strict RFC 7440 client (bench/small_receiver.c) fetching 1 MiB, seconds (median of ${SMALL_REPEAT:-3});"
+    echo "# SO_RCVBUF 64 KiB and 4 MiB, a 1 ms pause after each ACK; '-' = failed (no end in 20 s)."
+    printf "%-7s %-4s | %-9s %-9s %-8s | %-9s %-9s %-8s\n" blksize win "netlab" "atftpd" "speedup" \
+        "netlab" "atftpd" "speedup"
+    printf "%-12s | %-28s | %-28s\n" "" "SO_RCVBUF 64 KiB" "SO_RCVBUF 4 MiB"
+    worst=""
+    for bs in 512 1468 8192 65464; do
+        for ws in 1 4 8 16; do
+            line=$(printf "%-7s %-4s" $bs $ws)
+            for buf in 65536 4194304; do
+                n=$(small netlab "$port_netlab" $bs $ws $buf) a="-"
+                [ -n "$port_atftpd" ] && a=$(small atftpd "$port_atftpd" $bs $ws $buf)
+                r=$(ratio "$a" "$n")
+                line+=$(printf " | %-9s %-9s %-8s" "$n" "$a" "$r")
+                if [ "$r" != "-" ] && { [ -z "$worst" ] || awk -v a="$r" -v b="$worst" 'BEGIN {exit !(a < b)}'; }; then
+                    worst=$r worst_cell="$bs/$ws, $buf bytes"
+                fi
+                [ -n "${TSV:-}" ] && printf 'ftp_small\t%s/%s/%s\t%s\t%s\n' $bs $ws $buf "$n" "$a" >>"$TSV"
+            done
+            echo "$line"
+        done
+    done
+    echo "# speedup = atftpd's seconds / netlab's (above 1: netlab faster); worst: ${worst:--} (${worst_cell:-none})"
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     pids=()
 fi
