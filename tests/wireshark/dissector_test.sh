@@ -78,8 +78,10 @@ expect() { # expect WHAT ACTUAL EXPECTED
     fi
 }
 
+# Wireshark's own IP heuristic adds "Possible traceroute" when bash's ephemeral source port happens to
+# fall in 33434-33534 (seen once in a few hundred runs): only the dissector's expert infos are compared.
 fields=$(decode -d "udp.port==$port,netlab" -T fields -E separator=, -e netlab.name -e netlab.math -e netlab.chinese \
-    -e _ws.expert.message)
+    -e _ws.expert.message | sed -E 's/Possible traceroute: hop #[0-9]+, attempt #[0-9]+,?//')
 expect "fields with -d udp.port==$port,netlab" "$fields" "Lucy,90,85,
 Li Lei,4000000000,0,
 ,,,Record too short: 3 bytes, a record has at least 9
