@@ -3,7 +3,8 @@
 # (netlab ftp-serve, tftpd-hpa, atftpd) x client (netlab ftp-get, curl, atftp) x blksize x windowsize
 # the pair supports, as ratios of netlab against the best peer; then a strict small-buffer client
 # (bench/small_receiver.c) on every block and window size against netlab and atftpd (NO_SMALL=1 leaves
-# it out); then the time to fetch 1 MiB with 5% kernel packet loss (nft in a namespace).
+# it out, SMALL_ONLY=1 runs it alone); then the time to fetch 1 MiB with 5% kernel packet loss (nft
+# in a namespace).
 #   bench/ftp.sh [BUILD_DIR]      (root for tftpd-hpa, atftpd and the loss namespace; else those are skipped)
 # Environment: SIZE_MB (default 64), REPEAT fetches per pair, the median is shown (default 3; five
 # times as many at blksize 8192 and up),
@@ -103,7 +104,7 @@ supported() { # SERVER CLIENT WS
 }
 port_var() { case $1 in netlab) echo "$port_netlab" ;; hpa) echo "$port_hpa" ;; atftpd) echo "$port_atftpd" ;; esac; }
 
-if [ -z "${LOSS_ONLY:-}" ]; then
+if [ -z "${LOSS_ONLY:-}${SMALL_ONLY:-}" ]; then
     start_servers ""
     declare -A mb
     servers=(netlab hpa atftpd)
@@ -227,7 +228,7 @@ if [ -z "${LOSS_ONLY:-}" ] && [ -z "${NO_SMALL:-}" ]; then
     pids=()
 fi
 
-[ -n "${MATRIX_ONLY:-}${NO_LOSS:-}" ] && exit 0
+[ -n "${MATRIX_ONLY:-}${NO_LOSS:-}${SMALL_ONLY:-}" ] && exit 0
 if [ "$root" -ne 0 ] || ! command -v nft >/dev/null; then
     echo "# loss: needs root and nft, skipped"
     exit 0
