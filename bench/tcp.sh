@@ -24,14 +24,18 @@ servers=(ref epoll epoll2 fork threads)
 
 # cpu NAME: the server's CPU time so far in clock ticks, its reaped children's (fork model) included.
 cpu() { awk '{print $14 + $15 + $16 + $17}' "/proc/$(cat "$tmp/$1.pid")/stat"; }
-# load NAME THREADS: one round of the load generator against server NAME; adds its CPU to NAME.ticks.
+# out_segments: TCP segments sent in this network namespace so far (OutSegs of /proc/net/snmp), both ends.
+out_segments() { awk '/^Tcp:/ {if (!n) {for (i = 1; i <= NF; i++) if ($i == "OutSegs") c = i; n = 1} else print $c}' /proc/net/snmp; }
+# load NAME THREADS: one round of the load generator against server NAME; adds its CPU to NAME.ticks
+# and the segments per connection (client and server together) to NAME.segs.
 load() {
-    local before after
-    before=$(cpu "$1")
+    local before after segs
+    before=$(cpu "$1") segs=$(out_segments)
     "$netlab" tcp-stamp-client --port "$(cat "$tmp/$1.port")" --count "$count" --concurrency "$concurrency" \
         --threads "$2" --json >>"$tmp/$1.$2.json" || true
     after=$(cpu "$1")
     echo $((after - before)) >>"$tmp/$1.$2.ticks"
+    echo "$segs $(out_segments)" | awk -v n="$count" '{printf "%.2f\n", ($2 - $1) / n}' >>"$tmp/$1.$2.segs"
 }
 field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; } # one value per round
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -53,7 +57,8 @@ table() {
     local t=$1 s rate ref_rate us
     shift
     ref_rate=$(field connections_per_second <"$tmp/ref.$t.json" | median)
-    printf '%-26s %10s %8s %8s %8s %8s %8s %8s %7s\n' server conn/s vs_ref cpu_us p50_ms p90_ms p99_ms max_ms failed
+    printf '%-26s %10s %8s %8s %9s %8s %8s %8s %8s %7s\n' server conn/s vs_ref cpu_us segs/conn p50_ms p90_ms \
+        p99_ms max_ms failed
     for s in "$@"; do
         rate=$(field connections_per_second <"$tmp/$s.$t.json" | median)
         row() { grep -o "\"$1\":[0-9.]*" "$tmp/$s.$t.json" | cut -d: -f2 | median; }
@@ -65,14 +70,16 @@ table() {
         epoll2) name="netlab epoll --loops 2" ;;
         *) name="netlab --model $s" ;;
         esac
-        printf '%-26s %10.0f %7.2fx %8s %8s %8s %8s %8s %7s\n' "$name" "$rate" "$(echo "$rate / $ref_rate" | bc -l)" \
-            "$us" "$(row p50)" "$(row p90)" "$(row p99)" "$(row max)" "$(row failed)"
+        printf '%-26s %10.0f %7.2fx %8s %9s %8s %8s %8s %8s %7s\n' "$name" "$rate" \
+            "$(echo "$rate / $ref_rate" | bc -l)" "$us" "$(median <"$tmp/$s.$t.segs")" "$(row p50)" "$(row p90)" \
+            "$(row p99)" "$(row max)" "$(row failed)"
         [ -z "${TSV:-}" ] || [ "$t" != "$threads" ] || printf 'tcp_server\t%s\t%s\n' "$name" "$rate" >>"$TSV"
     done
 }
 
 echo "== connections/s under the load generator: $count connections, $concurrency in flight from $threads client threads,"
-echo "   median of $rounds rounds, order rotated; cpu_us = the server's CPU time per connection"
+echo "   median of $rounds rounds, order rotated; cpu_us = the server's CPU time per connection;"
+echo "   segs/conn = TCP segments sent per connection by both ends (the reply leaves with the FIN: one less)"
 echo "   (2 cores shared by client and server, and by other engineers' builds: expect noise)"
 table "$threads" "${servers[@]}"
 epoll_rate=$(field connections_per_second <"$tmp/epoll.$threads.json" | median)
