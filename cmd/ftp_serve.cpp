@@ -114,6 +114,12 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
     app.add_option("--max-transfers", opt->config.max_transfers,
                    "Transfers at once; more are refused (default 64)")
         ->check(CLI::Range(1, 4096));
+    app.add_option("--min-rate", opt->config.min_rate,
+                   "Slowest transfer accepted, bytes/s: a transfer of known size must end within\n"
+                   "retries x timeout + size / rate, or gets ERROR \"transfer too slow\" (default 1k;\n"
+                   "0 = no limit; suffixes k, M)")
+        ->transform(CLI::AsSizeValue(false))
+        ->check(CLI::Range(0.0, 1e12));
     app.add_option("--max-per-client", opt->config.max_per_client,
                    "Transfers at once from one IP address; more are refused (default 16)")
         ->check(CLI::Range(1, 4096));

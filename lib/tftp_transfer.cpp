@@ -148,7 +148,8 @@ Transfer::Transfer(Fd socket, Setup setup, std::unique_ptr<BlockSource> source, 
       batch_(setup.role == Role::receiver ? 16 : 4, receive_buffer_size) {}
 
 void Transfer::start(Clock::time_point now) {
-    last_heard_ = now;
+    last_heard_ = started_ = now;
+    if (timing_.time_limit) give_up_at_ = now + to_clock(*timing_.time_limit);
     if (role_ == Role::sender && control_.empty()) {
         base_ = 1;
         send_window(now, false);
@@ -288,7 +289,7 @@ void Transfer::fail(std::string why, std::optional<ErrorPacket> tell_peer) {
     if (status_ != Status::running) return;
     status_ = Status::failed;
     error_ = std::move(why);
-    deadline_ = pace_at_ = Clock::time_point::max();
+    deadline_ = pace_at_ = give_up_at_ = Clock::time_point::max();
     if (tell_peer && peer_known_) {
         auto wire = encode(*tell_peer);
         try {
@@ -316,6 +317,12 @@ void Transfer::on_readable(Clock::time_point now) {
 
 void Transfer::on_timer(Clock::time_point now) {
     if (status_ != Status::running) return;
+    if (now >= give_up_at_) {
+        fail(fmt::format("too slow: {} bytes in {:.1f} s, past the limit for this size", counters_.bytes,
+                         seconds_between(started_, now)),
+             ErrorPacket{ErrorCode::not_defined, "transfer too slow"});
+        return;
+    }
     if (now >= pace_at_) send_burst(now);
     if (now < deadline_) return;
     if (now - last_heard_ > to_clock(timing_.max_rto * timing_.retries)) {
@@ -460,7 +467,7 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
     source_->release(base_);
     if (last_block_ && acked >= last_block_) {
         status_ = Status::complete;
-        deadline_ = pace_at_ = Clock::time_point::max();
+        deadline_ = pace_at_ = give_up_at_ = Clock::time_point::max();
         return;
     }
     // All of the window, or part of it: a receiver acknowledges less only when blocks went missing.
@@ -770,6 +777,7 @@ void Server::on_request(Clock::time_point now) {
         BlockSink sink;
         Negotiation n;
         Transfer::Setup setup;
+        std::optional<std::uint64_t> source_size; // an RRQ's file
         if (req->opcode == Opcode::rrq) {
             ConfinedFile f = open_beneath(root_, req->filename);
             if (!f.ok()) {
@@ -788,6 +796,7 @@ void Server::on_request(Clock::time_point now) {
                 continue;
             }
             n = negotiate(*req, req->mode == Mode::octet ? std::optional(f.size) : std::nullopt, policy);
+            source_size = f.size;
             source = std::make_unique<BlockSource>(std::move(f.fd), req->mode, n.settings.block_size);
             setup.role = Transfer::Role::sender;
             if (!n.oack.empty()) setup.first = encode(OptionAck{n.oack});
@@ -836,6 +845,10 @@ void Server::on_request(Clock::time_point now) {
         setup.settings = n.settings;
         setup.timing = config_.timing;
         if (n.settings.timeout) setup.timing.max_rto = Duration(*n.settings.timeout);
+        std::optional<std::uint64_t> size = req->opcode == Opcode::rrq ? source_size : n.settings.file_size;
+        if (size && config_.min_rate > 0)
+            setup.timing.time_limit = setup.timing.max_rto * setup.timing.retries +
+                                      Duration(static_cast<double>(*size) / config_.min_rate);
         setup.impairment = config_.impairment;
         setup.impairment.seed += ended_ + transfers_.size();
         setup.peer = r->from;

@@ -34,6 +34,9 @@ struct Timing {
     // loopback half of it is the two wake-ups (measured: 512-byte blocks at 21 MB/s sleeping, 42
     // spinning). A slower peer (RTT above it) is never spun for. 0 = off.
     Duration busy_poll{50e-6};
+    // The whole transfer must end within this, however steadily it progresses: a peer that moves
+    // one block just before each idle timeout would otherwise hold it for hours. None: no limit.
+    std::optional<Duration> time_limit;
 };
 
 // RFC 6298: SRTT and RTTVAR from samples, RTO = SRTT + 4 RTTVAR within [min, max], doubled on timeout.
@@ -149,7 +152,7 @@ public:
     void on_readable(Clock::time_point now);
     void on_timer(Clock::time_point now);
     // The next timer: the retransmission timeout, or the next burst of a paced window.
-    Clock::time_point deadline() const { return std::min(deadline_, pace_at_); }
+    Clock::time_point deadline() const { return std::min({deadline_, pace_at_, give_up_at_}); }
     // Ends the transfer after an error outside the protocol (a failed system call).
     // Ends the transfer at once, telling the peer `told` in an ERROR 0.
     void abort(std::string why, std::string told = "server error") {
@@ -212,6 +215,7 @@ private:
     bool control_is_window_ = false;    // the sender resends its window instead
     Clock::time_point deadline_ = Clock::time_point::max();
     Clock::time_point last_heard_{}, window_sent_at_{}, dally_until_{};
+    Clock::time_point started_{}, give_up_at_ = Clock::time_point::max(); // Timing::time_limit
     bool retransmitted_ = false;
 
     // sender
@@ -268,6 +272,9 @@ struct ServerConfig {
     // Window bytes (windowsize x blksize) of all transfers together; a new transfer gets a smaller
     // window, then smaller blocks, and is refused when not even one 512-byte block fits.
     std::size_t max_buffered = 64u << 20;
+    // The slowest rate accepted, in bytes a second, for a transfer whose size is known (the file of
+    // an RRQ, the tsize of a WRQ): it must end within retries x max_rto + size / min_rate. 0: no limit.
+    double min_rate = 1024;
 };
 
 // The server: requests on one socket in the calling thread; each transfer on its own socket and its

@@ -583,6 +583,35 @@ TEST_CASE("a client repeating a stale ACK does not hold its transfer: only progr
     h.stop();
 }
 
+TEST_CASE("a client that progresses too slowly is cut at the deadline its file's size allows",
+          "[ftp][hostile]") {
+    // --min-rate 100k: "big" (300,001 bytes) must end within 2 s + 2.9 s. The client acknowledges
+    // every block, but only one each 0.5 s (1 KB/s): progress, so the idle timer never fires.
+    Hostile h({"--timeout", "1", "--retries", "2", "--min-rate", "100k"});
+    RawPeer client;
+    client.send(h.port, rrq("big"));
+    std::string log, error;
+    std::uint16_t expected = 1;
+    auto until = std::chrono::steady_clock::now() + 20s;
+    while (error.empty() && std::chrono::steady_clock::now() < until) {
+        auto d = client.receive(2s);
+        if (!d.ok()) continue;
+        if (auto* e = std::get_if<tftp::ErrorPacket>(&d.packet)) {
+            error = e->message;
+            break;
+        }
+        auto* data = std::get_if<tftp::Data>(&d.packet);
+        if (!data || data->block != expected) continue; // the server's repeats of the block acknowledged next
+        if (auto line = h.server->read_stdout_line(500ms)) log += *line + "\n"; // the client's pace
+        client.send(client.last_from.port(), tftp::encode_ack(expected++));
+    }
+    CHECK(error == "transfer too slow");
+    if (auto line = h.server->read_stdout_line(5s)) log += *line + "\n";
+    INFO(log);
+    CHECK(std::regex_search(log, std::regex("RRQ big octet .*: failed: too slow: [0-9]+ bytes in")));
+    h.stop();
+}
+
 TEST_CASE("ftp-serve answers DATA and ACK from a third port with ERROR 5, never an ERROR, and goes on",
           "[ftp][hostile]") {
     Hostile h;
