@@ -529,6 +529,7 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
         if (last) {
             send_control(encode_ack(data.block), now);
             status_ = Status::complete;
+            give_up_at_ = Clock::time_point::max(); // the dally is not held to the time limit
             // Stay a little to answer a repeated last block; the peer's RTO is about ours.
             auto dally = std::clamp(rto_.rto() * 3, Duration(0.01), timing_.max_rto);
             dally_until_ = now + to_clock(dally);
