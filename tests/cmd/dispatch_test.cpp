@@ -56,6 +56,8 @@ TEST_CASE("exit codes: 127 unknown subcommand, 2 usage, 1 runtime", "[dispatch]"
     CHECK(run_netlab({"ftp-get", "127.0.0.1", "f", "--busy-poll", "-1"}).status == 2);
     CHECK(run_netlab({"ftp-serve", "--busy-poll", "fast"}).status == 2);
     CHECK(run_netlab({"ftp-serve", "--timeout", "0"}).status == 2);
+    CHECK(run_netlab({"ftp-serve", "--min-rate", "fast"}).status == 2);
+    CHECK(run_netlab({"ftp-serve", "--min-rate", "-1"}).status == 2);
 
     RunResult unresolvable = run_netlab({"udp-send", "no-such-host.invalid"});
     CHECK(unresolvable.status == 1);
