@@ -29,6 +29,7 @@ struct Options {
     bool no_options = false;
     unsigned block_size = 1468; // fits an Ethernet frame; RFC 2348's example
     unsigned window_size = 1;
+    std::uint64_t max_size = 0; // 0: no limit but the disk's
     tftp::Timing timing;
     tftp::Impairment impairment;
 };
@@ -56,6 +57,7 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
     config.mode = opt.netascii ? tftp::Mode::netascii : tftp::Mode::octet;
     config.timing = opt.timing;
     config.impairment = opt.impairment;
+    if (opt.max_size > 0) config.max_size = opt.max_size;
     if (!opt.no_options) {
         if (opt.block_size != tftp::default_block_size)
             config.options.push_back({"blksize", std::to_string(opt.block_size)});
@@ -167,6 +169,12 @@ Runner register_ftp_get(CLI::App& app, const GlobalOptions& global) {
     app.add_option("--windowsize", opt->window_size, "Blocks per acknowledgement to ask for (default 1)")
         ->check(CLI::Range(1, 65535));
     app.add_flag("--no-options", opt->no_options, "Send a plain RFC 1350 request without options");
+    app.add_option("--max-size", opt->max_size,
+                   "Largest file accepted: a larger tsize is refused before any data, a longer stream\n"
+                   "is cut; both with ERROR 3 and no file left (default: no limit but the free space;\n"
+                   "suffixes k, M, G)")
+        ->transform(CLI::AsSizeValue(false))
+        ->type_name("BYTES");
     add_timing_options(app, opt->timing);
     app.add_option("--drop", opt->impairment.drop, "Drop this fraction of packets sent (0..1)")
         ->check(CLI::Range(0.0, 1.0));

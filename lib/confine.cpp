@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <limits>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -238,14 +239,17 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::reserve(std::uint64_t size) {
-    if (size == 0 || size > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return;
+    if (size == 0) return;
+    std::string what = fmt::format("{} bytes for {}", size, name_);
+    if (size > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
+        throw Error("reserve", what, EFBIG);
     // More than the free space is refused before fallocate tries, which would first fill the disk.
     struct statvfs fs {};
     if (::fstatvfs(fd_.get(), &fs) == 0 && size / fs.f_frsize > fs.f_bavail)
-        throw Error("reserve", name_, ENOSPC);
+        throw Error("reserve", what, ENOSPC);
     reserved_ = size; // even a failed fallocate may have grown the file: commit() trims either way
     if (::fallocate(fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) return;
-    if (errno == ENOSPC || errno == EDQUOT) throw Error("reserve", name_, errno);
+    if (errno == ENOSPC || errno == EDQUOT) throw Error("reserve", what, errno);
     // EOPNOTSUPP (no preallocation here), EFBIG, EINTR...: the writes decide.
 }
 

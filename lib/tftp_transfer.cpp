@@ -142,8 +142,9 @@ void BlockSource::release(std::uint64_t n) {
 Transfer::Transfer(Fd socket, Setup setup, std::unique_ptr<BlockSource> source, BlockSink sink)
     : socket_(std::move(socket)), role_(setup.role), mode_(setup.mode), settings_(setup.settings),
       timing_(setup.timing), peer_(setup.peer), peer_known_(setup.peer_known), asked_(std::move(setup.asked)),
-      source_(std::move(source)), sink_(std::move(sink)), rng_(setup.impairment.seed),
-      impairment_(setup.impairment), rto_(setup.timing), control_(std::move(setup.first)),
+      max_bytes_(setup.max_bytes), source_(std::move(source)), sink_(std::move(sink)),
+      rng_(setup.impairment.seed), impairment_(setup.impairment), rto_(setup.timing),
+      control_(std::move(setup.first)),
       // A receiver takes a window of DATA at once; a sender gets one ACK per window, rarely more.
       batch_(setup.role == Role::receiver ? 16 : 4, receive_buffer_size) {}
 
@@ -399,6 +400,12 @@ void Transfer::handle_first_reply(const Decoded& d, const SocketAddress& from, C
         }
         settings_ = c.settings;
         if (role_ == Role::receiver) {
+            if (settings_.file_size && max_bytes_ && *settings_.file_size > *max_bytes_) {
+                fail(fmt::format("the server announced {} bytes (tsize), more than the limit of {}",
+                                 *settings_.file_size, *max_bytes_),
+                     ErrorPacket{ErrorCode::disk_full, "file larger than the client accepts"});
+                return;
+            }
             if (settings_.file_size && sink_.expect) {
                 try {
                     sink_.expect(*settings_.file_size);
@@ -478,6 +485,16 @@ void Transfer::on_ack(std::uint16_t block, Clock::time_point now) {
     send_window(now, false);
 }
 
+std::string Transfer::excess(std::uint64_t incoming) const {
+    std::uint64_t total = counters_.bytes + incoming;
+    // RFC 2349 gives a netascii tsize no exact meaning (the size on disk, or on the wire): not held to it.
+    if (mode_ == Mode::octet && settings_.file_size && total > *settings_.file_size)
+        return fmt::format("more data than the {} bytes announced (tsize)", *settings_.file_size);
+    if (max_bytes_ && total > *max_bytes_)
+        return fmt::format("more data than the limit of {} bytes", *max_bytes_);
+    return {};
+}
+
 void Transfer::on_data(const Data& data, Clock::time_point now) {
     auto expected16 = static_cast<std::uint16_t>(expected_);
     if (status_ != Status::running) {
@@ -499,6 +516,12 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
         // the receiver's RTO, its re-ACK timer and its dally come back down after a backoff.
         if (since_ack_ == 0 && expected_ > 1 && !retransmitted_ && !dup_acked_ && !gap_acked_)
             rto_.sample(now - window_sent_at_);
+        // Octet bytes are file bytes: checked before they are acknowledged or written. Netascii ones
+        // are checked after decoding, below.
+        if (std::string why = mode_ == Mode::octet ? excess(data.payload.size()) : ""; !why.empty()) {
+            fail(why, ErrorPacket{ErrorCode::disk_full, "more data than announced or accepted"});
+            return;
+        }
         bool last = data.payload.size() < settings_.block_size;
         last_heard_ = now;
         ++expected_;
@@ -514,6 +537,10 @@ void Transfer::on_data(const Data& data, Clock::time_point now) {
                 decoded_.clear();
                 decoder_.feed(data.payload, decoded_);
                 if (last) decoder_.finish(decoded_);
+                if (std::string why = excess(decoded_.size()); !why.empty()) {
+                    fail(why, ErrorPacket{ErrorCode::disk_full, "more data than accepted"});
+                    return;
+                }
                 sink_.write(decoded_);
                 counters_.bytes += decoded_.size();
             } else {
@@ -927,6 +954,7 @@ ClientResult run_client(const ClientConfig& config, std::unique_ptr<BlockSource>
     setup.peer = config.server;
     setup.peer_known = false;
     setup.asked = config.options;
+    setup.max_bytes = config.max_size;
     Request request;
     request.opcode = config.put ? Opcode::wrq : Opcode::rrq;
     request.filename = config.path;

@@ -144,6 +144,9 @@ public:
         bool peer_known = true;          // false for a client until the first reply names the server's TID
         std::vector<Option> asked;       // a client's options, to check the OACK
         std::vector<std::uint8_t> first; // OACK, ACK 0, RRQ or WRQ; empty: a sender starts with block 1
+        // A receiver's limit on the file's bytes: a larger tsize is refused before any data, a longer
+        // stream is cut (ERROR 3 both). None: the disk is the limit.
+        std::optional<std::uint64_t> max_bytes;
     };
     Transfer(Fd socket, Setup setup, std::unique_ptr<BlockSource> source, BlockSink sink);
 
@@ -176,6 +179,9 @@ private:
     void handle_first_reply(const Decoded& d, const SocketAddress& from, Clock::time_point now);
     void on_ack(std::uint16_t block, Clock::time_point now);
     void on_data(const Data& data, Clock::time_point now);
+    // Why a receiver refuses `incoming` more file bytes (past the announced tsize or max_bytes); empty: it
+    // takes them.
+    std::string excess(std::uint64_t incoming) const;
     void send_window(Clock::time_point now, bool retransmission);
     // The next burst of the window: all of it at the full windowsize, else the effective window.
     void send_burst(Clock::time_point now);
@@ -201,6 +207,7 @@ private:
     SocketAddress peer_;
     bool peer_known_;
     std::vector<Option> asked_;
+    std::optional<std::uint64_t> max_bytes_;
     std::unique_ptr<BlockSource> source_;
     BlockSink sink_;
     std::mt19937_64 rng_;
@@ -333,6 +340,7 @@ struct ClientConfig {
     Timing timing;
     Impairment impairment;
     int stop_fd = -1; // when readable (a signalfd for SIGINT/SIGTERM), the transfer is cancelled
+    std::optional<std::uint64_t> max_size; // a download's limit (Transfer::Setup::max_bytes)
 };
 
 struct ClientResult {
