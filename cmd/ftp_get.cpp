@@ -27,6 +27,7 @@ struct Options {
     bool put = false;
     bool netascii = false;
     bool no_options = false;
+    bool no_fsync = false;
     unsigned block_size = 1468; // fits an Ethernet frame; RFC 2348's example
     unsigned window_size = 1;
     std::uint64_t max_size = 0; // 0: no limit but the disk's
@@ -102,6 +103,7 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
         }
         file.emplace(std::move(*created));
         AtomicFile* f = &*file;
+        f->set_durable(!opt.no_fsync);
         // AtomicFile gathers the blocks into chunk-sized writes; an announced size is reserved first.
         sink.write = [f](std::span<const std::uint8_t> b) { f->write(b.data(), b.size()); };
         sink.finish = [f] { f->commit(); };
@@ -169,6 +171,9 @@ Runner register_ftp_get(CLI::App& app, const GlobalOptions& global) {
     app.add_option("--windowsize", opt->window_size, "Blocks per acknowledgement to ask for (default 1)")
         ->check(CLI::Range(1, 65535));
     app.add_flag("--no-options", opt->no_options, "Send a plain RFC 1350 request without options");
+    app.add_flag("--no-fsync", opt->no_fsync,
+                 "Rename the download into place without fsync: faster, but a power loss may take a\n"
+                 "file already reported (for scratch files and benchmarks)");
     app.add_option("--max-size", opt->max_size,
                    "Largest file accepted: a larger tsize is refused before any data, a longer stream\n"
                    "is cut; both with ERROR 3 and no file left (default: no limit but the free space;\n"

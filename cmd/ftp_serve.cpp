@@ -26,6 +26,8 @@ struct Options {
     unsigned max_window_size = 64;
     unsigned max_timeout = 5;
     std::uint64_t count = 0;
+    std::uint64_t max_upload = 0; // 0: no limit but the free space
+    bool no_fsync = false;
 };
 
 std::string settings_text(const tftp::Settings& s) {
@@ -76,6 +78,15 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     if (opt.bind.port < 0) opt.bind.port = tftp::default_port;
     SocketAddress local = opt.bind.resolve(tftp::default_port, true);
     Fd root = open_directory(opt.root);
+    if (opt.max_upload > 0) opt.config.max_upload = opt.max_upload;
+    opt.config.fsync_uploads = !opt.no_fsync;
+    // Uploads that a killed server (or ftp-get) left under their hidden names. Before the announcement,
+    // so whoever waits for "listening on" finds them gone. A read-only server changes nothing.
+    if (opt.config.allow_write) {
+        if (std::size_t stale = remove_stale_temporaries(root))
+            spdlog::warn("removed {} unfinished upload{} left by a process that no longer runs", stale,
+                         stale == 1 ? "" : "s");
+    }
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
@@ -111,6 +122,14 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
     app.add_flag("--allow-write", opt->config.allow_write, "Accept uploads (WRQ) of new files");
     app.add_flag("--overwrite", opt->config.overwrite,
                  "With --allow-write: uploads may replace existing files");
+    app.add_flag("--no-fsync", opt->no_fsync,
+                 "Publish uploads without fsync: faster, but a power loss may take a file already\n"
+                 "acknowledged (for scratch roots and benchmarks)");
+    app.add_option("--max-upload", opt->max_upload,
+                   "Largest upload accepted: a larger tsize is refused, a longer stream cut, both with\n"
+                   "ERROR 3 (default: no limit but the free space; suffixes k, M, G)")
+        ->transform(CLI::AsSizeValue(false))
+        ->type_name("BYTES");
     app.add_option("--max-transfers", opt->config.max_transfers,
                    "Transfers at once; more are refused (default 64)")
         ->check(CLI::Range(1, 4096));

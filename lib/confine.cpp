@@ -3,9 +3,12 @@
 
 #include "error.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <limits>
@@ -144,6 +147,8 @@ std::string_view refusal_text(Refusal r) {
         return "cannot open";
     case Refusal::hard_link:
         return "hard link (the file has other names)";
+    case Refusal::temporary:
+        return "the temporary name of an unfinished transfer";
     }
     return "cannot open";
 }
@@ -231,11 +236,84 @@ std::optional<AtomicFile> AtomicFile::create(const Fd& dir, const std::string& n
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : dir_(std::move(other.dir_)), name_(std::move(other.name_)), temp_(std::move(other.temp_)),
       fd_(std::move(other.fd_)), overwrite_(other.overwrite_),
-      committed_(std::exchange(other.committed_, true)), pending_(std::move(other.pending_)),
-      written_(other.written_), reserved_(other.reserved_), failed_(other.failed_) {}
+      committed_(std::exchange(other.committed_, true)), durable_(other.durable_),
+      pending_(std::move(other.pending_)), written_(other.written_), reserved_(other.reserved_),
+      failed_(other.failed_) {}
 
 AtomicFile::~AtomicFile() {
     if (!committed_ && dir_.valid()) ::unlinkat(dir_.get(), temp_.c_str(), 0);
+}
+
+std::optional<std::uint64_t> free_space(const Fd& on) {
+    struct statvfs fs {};
+    if (::fstatvfs(on.get(), &fs) != 0 || fs.f_frsize == 0) return std::nullopt;
+    std::uint64_t blocks = fs.f_bavail;
+    if (blocks > std::numeric_limits<std::uint64_t>::max() / fs.f_frsize) return std::nullopt;
+    return blocks * fs.f_frsize;
+}
+
+namespace {
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && s.size() <= 10 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The PID in ".NAME.part-PID-N" (is_temporary_name holds).
+long creator_of(std::string_view temporary) {
+    std::string_view rest = temporary.substr(temporary.rfind(".part-") + 6);
+    return std::stol(std::string(rest.substr(0, rest.find('-'))));
+}
+
+bool creator_gone(std::string_view temporary) {
+    long pid = creator_of(temporary);
+    return pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) < 0 && errno == ESRCH);
+}
+
+void remove_stale_beneath(int dir, int depth, std::size_t& removed) {
+    // A directory tree deeper than this is not one a TFTP server's uploads made.
+    if (depth > 32) return;
+    int own = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (own < 0) return;
+    DIR* d = ::fdopendir(own);
+    if (!d) {
+        ::close(own);
+        return;
+    }
+    while (const dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..") continue;
+        struct stat st;
+        if (::fstatat(own, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            int sub = ::openat(own, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) continue;
+            remove_stale_beneath(sub, depth + 1, removed);
+            ::close(sub);
+        } else if (S_ISREG(st.st_mode) && is_temporary_name(name) && creator_gone(name) &&
+                   ::unlinkat(own, e->d_name, 0) == 0) {
+            ++removed;
+        }
+    }
+    ::closedir(d);
+}
+
+} // namespace
+
+bool is_temporary_name(std::string_view name) {
+    auto at = name.rfind(".part-");
+    // "." + a name of at least one character + ".part-" + PID + "-" + counter
+    if (name.empty() || name[0] != '.' || at == std::string_view::npos || at < 2) return false;
+    std::string_view rest = name.substr(at + 6);
+    auto dash = rest.find('-');
+    return dash != std::string_view::npos && all_digits(rest.substr(0, dash)) &&
+           all_digits(rest.substr(dash + 1));
+}
+
+std::size_t remove_stale_temporaries(const Fd& root) {
+    std::size_t removed = 0;
+    remove_stale_beneath(root.get(), 0, removed);
+    return removed;
 }
 
 void AtomicFile::reserve(std::uint64_t size) {
@@ -244,9 +322,7 @@ void AtomicFile::reserve(std::uint64_t size) {
     if (size > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
         throw Error("reserve", what, EFBIG);
     // More than the free space is refused before fallocate tries, which would first fill the disk.
-    struct statvfs fs {};
-    if (::fstatvfs(fd_.get(), &fs) == 0 && size / fs.f_frsize > fs.f_bavail)
-        throw Error("reserve", what, ENOSPC);
+    if (auto free = free_space(fd_); free && size > *free) throw Error("reserve", what, ENOSPC);
     reserved_ = size; // even a failed fallocate may have grown the file: commit() trims either way
     if (::fallocate(fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) return;
     if (errno == ENOSPC || errno == EDQUOT) throw Error("reserve", what, errno);
@@ -300,6 +376,9 @@ void AtomicFile::commit() {
     // A file shorter than announced must not keep the reservation's zeros as its tail.
     if (reserved_ && ::ftruncate(fd_.get(), static_cast<off_t>(written_)) < 0)
         throw Error("truncate", name_, errno);
+    // The data first, then the name that publishes it: a crash between the two leaves a temporary
+    // (removed at the next start), never a complete-looking file with a hole.
+    if (durable_ && ::fsync(fd_.get()) < 0) throw Error("fsync", name_, errno);
     int rc = overwrite_ ? ::renameat(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str())
                         : ::renameat2(dir_.get(), temp_.c_str(), dir_.get(), name_.c_str(), RENAME_NOREPLACE);
     if (rc < 0 && !overwrite_ && errno == EINVAL) {
@@ -310,6 +389,10 @@ void AtomicFile::commit() {
     if (rc < 0) throw Error("rename", name_, errno);
     committed_ = true;
     fd_.reset();
+    // The new name itself lives in the directory. A file system that cannot sync a directory (EINVAL)
+    // is no error; anything else is, though the file is in place by now.
+    if (durable_ && ::fsync(dir_.get()) < 0 && errno != EINVAL)
+        throw Error("fsync", "the directory of " + name_, errno);
 }
 
 } // namespace netlab

@@ -806,6 +806,17 @@ void Server::on_request(Clock::time_point now) {
         Negotiation n;
         Transfer::Setup setup;
         std::optional<std::uint64_t> source_size; // an RRQ's file
+        // An unfinished upload's hidden name is never served nor written to: as far as a client can
+        // tell, it does not exist.
+        if (std::string_view name = req->filename; is_temporary_name(name.substr(name.rfind('/') + 1))) {
+            record.notes.push_back(std::string(refusal_text(Refusal::temporary)));
+            if (req->opcode == Opcode::rrq)
+                refuse(r->from, ErrorCode::file_not_found, "File not found", record);
+            else
+                refuse(r->from, ErrorCode::access_violation,
+                       fmt::format("Access violation: {}", refusal_text(Refusal::temporary)), record);
+            continue;
+        }
         if (req->opcode == Opcode::rrq) {
             ConfinedFile f = open_beneath(root_, req->filename);
             if (!f.ok()) {
@@ -856,7 +867,29 @@ void Server::on_request(Clock::time_point now) {
                 continue;
             }
             n = negotiate(*req, std::nullopt, policy);
+            // An announced size over the limit or the free space is refused before any data. The space
+            // is not reserved: one packet must not claim the disk.
+            if (auto size = n.settings.file_size; size && !n.refused()) {
+                std::optional<std::uint64_t> free = free_space(dir.fd);
+                if (config_.max_upload && *size > *config_.max_upload) {
+                    refuse(r->from, ErrorCode::disk_full,
+                           fmt::format("upload of {} bytes is larger than the limit of {}", *size,
+                                       *config_.max_upload),
+                           record);
+                    continue;
+                }
+                if (free && *size > *free) {
+                    record.notes.push_back(
+                        fmt::format("{} bytes free", *free)); // for the log, not the client
+                    refuse(r->from, ErrorCode::disk_full,
+                           fmt::format("Disk full or allocation exceeded: upload of {} bytes", *size),
+                           record);
+                    continue;
+                }
+            }
+            setup.max_bytes = config_.max_upload;
             AtomicFile* file = &*active->file;
+            file->set_durable(config_.fsync_uploads);
             sink.write = [file](std::span<const std::uint8_t> b) { file->write(b.data(), b.size()); };
             sink.finish = [file] { file->commit(); };
             setup.role = Transfer::Role::receiver;

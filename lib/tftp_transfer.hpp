@@ -282,6 +282,10 @@ struct ServerConfig {
     // The slowest rate accepted, in bytes a second, for a transfer whose size is known (the file of
     // an RRQ, the tsize of a WRQ): it must end within retries x max_rto + size / min_rate. 0: no limit.
     double min_rate = 1024;
+    // The largest upload accepted: a WRQ announcing more (tsize) is refused, a longer stream is cut
+    // (ERROR 3 both). None: the free space is the limit.
+    std::optional<std::uint64_t> max_upload;
+    bool fsync_uploads = true; // AtomicFile::set_durable
 };
 
 // The server: requests on one socket in the calling thread; each transfer on its own socket and its

@@ -1,22 +1,27 @@
 // Integration tests of ftp-serve and ftp-get: downloads, confinement, hostile packets, negotiation,
 // rollover, concurrency, failures, uploads, and interop with curl, tftp-hpa, atftp, tftpd-hpa, atftpd.
 #include "netlab_test.hpp"
+#include "netns_lab.hpp"
 #include "tftp_peer.hpp"
 
 #include "datagram.hpp"
 #include "sys.hpp"
 #include "tftp.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace netlab::test;
 using netlab::ChildProcess;
@@ -514,6 +519,185 @@ TEST_CASE("uploads need --allow-write, appear when complete, never overwrite wit
     w.add("up", "old");
     CHECK(run_netlab({"ftp-get", "--put", w.address(), "up", "-o", src.path() + "/up"}).status == 0);
     CHECK(read_file(w.root / "up") == data);
+}
+
+namespace {
+
+// A small tmpfs mounted on `dir` for one test (root only), unmounted when the object goes.
+struct SmallDisk {
+    std::string dir;
+    explicit SmallDisk(const fs::path& where, const std::string& size) : dir(where.string()) {
+        fs::create_directories(where);
+        REQUIRE(run_program(
+                    {"mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0777", "netlab-test", dir}) == 0);
+    }
+    SmallDisk(const SmallDisk&) = delete;
+    SmallDisk& operator=(const SmallDisk&) = delete;
+    ~SmallDisk() { ::umount2(dir.c_str(), MNT_DETACH); }
+};
+
+// The uploads' temporary files are removed by the transfer's end, just after its log line.
+bool empties(const fs::path& dir) {
+    return wait_until([&] { return entries(dir) == 0; }, 5s);
+}
+
+} // namespace
+
+TEST_CASE("uploads beyond --max-upload are refused before any data, or cut, and leave nothing",
+          "[ftp][integration][upload]") {
+    TempDir src;
+    write_file(fs::path(src.path()) / "big", random_bytes(100000, 31));
+    std::string fits = random_bytes(40000, 32);
+    write_file(fs::path(src.path()) / "fits", fits);
+    Served s({"--allow-write", "--max-upload", "50000"});
+    auto put = [&](const std::string& local, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"ftp-get", "--put", s.address(), local, "-o", src.path() + "/" + local};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_netlab(args);
+    };
+    RunResult announced = put("big"); // with tsize 100000: refused in answer to the WRQ
+    CHECK(announced.status == 1);
+    CHECK_THAT(announced.err,
+               Catch::Contains("put big: upload of 100000 bytes is larger than the limit of 50000"));
+    CHECK(entries(s.root) == 0);
+    RunResult unannounced = put("big", {"--no-options"}); // no tsize: cut at the block past the limit
+    CHECK(unannounced.status == 1);
+    CHECK_THAT(unannounced.err, Catch::Contains("put big: more data than announced or accepted"));
+    CHECK(empties(s.root));
+    CHECK(put("fits", {"--no-options"}).status == 0);
+    CHECK(read_file(s.root / "fits") == fits);
+    std::string log = s.stop();
+    CHECK_THAT(log, Catch::Contains("refused: upload of 100000 bytes is larger than the limit of 50000"));
+    CHECK_THAT(log, Catch::Contains("failed: more data than the limit of 50000 bytes"));
+}
+
+TEST_CASE("a full disk ends an upload with ERROR 3 and leaves nothing", "[ftp][integration][upload]") {
+    NETLAB_NEEDS_ROOT("mounts a small tmpfs");
+    TempDir src;
+    write_file(fs::path(src.path()) / "up", random_bytes(1 << 20, 33));
+    Served s({"--allow-write"});
+    SmallDisk disk(s.root / "small", "256k");
+    std::vector<std::string> put{"ftp-get", "--put", s.address(), "small/up", "-o", src.path() + "/up"};
+    RunResult announced = run_netlab(put); // tsize 1 MiB into 256 KiB: refused before any data
+    CHECK(announced.status == 1);
+    CHECK_THAT(announced.err, Catch::Contains("put small/up: Disk full or allocation exceeded"));
+    CHECK(entries(disk.dir) == 0);
+    put.push_back("--no-options"); // no size announced: the disk fills, then ERROR 3
+    RunResult filled = run_netlab(put);
+    CHECK(filled.status == 1);
+    CHECK_THAT(filled.err, Catch::Contains("No space left on device"));
+    CHECK(empties(disk.dir));
+    std::string log = s.stop();
+    CHECK_THAT(log, Catch::Contains("bytes free)"));
+}
+
+TEST_CASE("temporary names are never served nor written, and those of dead processes go at start",
+          "[ftp][integration][upload]") {
+    ChildProcess gone = ChildProcess::spawn({"true"});
+    REQUIRE(gone.wait(5s) == 0);
+    std::string dead = std::to_string(gone.pid()), alive = std::to_string(::getpid());
+    Dirs d;
+    fs::create_directories(d.root / "sub");
+    for (const std::string& name :
+         std::vector<std::string>{".a.part-" + dead + "-0", "sub/.b.part-" + dead + "-7",
+                                  ".live.part-" + alive + "-0", "keep", ".keep.part-x-1"})
+        write_file(d.root / name, "leftover");
+    auto serve = [&](const std::string& write) {
+        std::vector<std::string> args{"ftp-serve", "--root", d.root.string(), "--port",
+                                      "0",         "-b",     "127.0.0.1"};
+        if (!write.empty()) args.push_back(write);
+        return start_netlab(args);
+    };
+    {
+        ChildProcess read_only = serve(""); // changes nothing in its root
+        wait_for_listening_port(read_only);
+        CHECK(fs::exists(d.root / (".a.part-" + dead + "-0")));
+    }
+    ChildProcess server = serve("--allow-write");
+    std::string said;
+    std::uint16_t port = 0;
+    while (auto line = server.read_stderr_line(5s)) {
+        said += *line + "\n";
+        if (auto at = line->find("listening on "); at != std::string::npos) {
+            port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+            break;
+        }
+    }
+    REQUIRE(port != 0);
+    CHECK_THAT(said, Catch::Contains("removed 2 unfinished uploads left by a process that no longer runs"));
+    CHECK_FALSE(fs::exists(d.root / (".a.part-" + dead + "-0")));
+    CHECK_FALSE(fs::exists(d.root / "sub" / (".b.part-" + dead + "-7")));
+    CHECK(fs::exists(d.root / (".live.part-" + alive + "-0"))); // its creator (this test) still runs
+    CHECK(fs::exists(d.root / "keep"));
+    CHECK(fs::exists(d.root / ".keep.part-x-1")); // not a temporary's name: an ordinary file
+    std::string address = "127.0.0.1:" + std::to_string(port);
+    RunResult hidden =
+        run_netlab({"ftp-get", address, ".live.part-" + alive + "-0", "-o", (d.out / "x").string()});
+    CHECK(hidden.status == 1);
+    CHECK_THAT(hidden.err, Catch::Contains("File not found"));
+    RunResult hidden_in_sub =
+        run_netlab({"ftp-get", address, "sub/.live.part-" + alive + "-0", "-o", (d.out / "x").string()});
+    CHECK_THAT(hidden_in_sub.err, Catch::Contains("File not found"));
+    write_file(d.out / "up", "data");
+    RunResult written =
+        run_netlab({"ftp-get", "--put", address, ".new.part-1-1", "-o", (d.out / "up").string()});
+    CHECK(written.status == 1);
+    CHECK_THAT(written.err,
+               Catch::Contains("Access violation: the temporary name of an unfinished transfer"));
+    CHECK(run_netlab({"ftp-get", address, "keep", "-o", (d.out / "keep").string()}).status == 0);
+}
+
+TEST_CASE("a download and an upload are fsynced before the rename that publishes them, their directory after",
+          "[ftp][integration][upload]") {
+    if (!have("strace")) NETLAB_SKIP("needs strace");
+    Served s({"--allow-write"});
+    s.add("f", random_bytes(300000, 34));
+    // The order of the calls that make a file durable, from strace's log of every process and thread.
+    auto calls = [](const std::string& trace_file) {
+        std::vector<std::string> seen;
+        std::istringstream trace(read_file(trace_file));
+        for (std::string line; std::getline(trace, line);)
+            for (const char* call : {"fsync(", "renameat2(", "renameat(", "rename("})
+                if (line.find(call) != std::string::npos && line.find("resumed") == std::string::npos) {
+                    seen.emplace_back(call, std::strlen(call) - 1);
+                    break;
+                }
+        return seen;
+    };
+    auto durable = [](const std::vector<std::string>& seen) {
+        auto rename =
+            std::find_if(seen.begin(), seen.end(), [](const auto& c) { return c.rfind("rename", 0) == 0; });
+        return rename != seen.begin() && rename != seen.end() && *(rename - 1) == "fsync" &&
+               rename + 1 != seen.end() && *(rename + 1) == "fsync";
+    };
+    std::string trace = s.top.path() + "/get.trace";
+    ChildProcess get = ChildProcess::spawn(
+        {"strace", "-f", "-qq", "-e", "trace=fsync,rename,renameat,renameat2", "-o", trace, netlab_binary(),
+         "ftp-get", s.address(), "f", "-o", (s.out / "f").string()});
+    RunResult got = finish(get, 30s);
+    REQUIRE(got.status == 0);
+    INFO(read_file(trace));
+    CHECK(durable(calls(trace)));
+    fs::remove(s.out / "f");
+    ChildProcess quick =
+        ChildProcess::spawn({"strace", "-f", "-qq", "-e", "trace=fsync", "-o", trace, netlab_binary(),
+                             "ftp-get", s.address(), "f", "-o", (s.out / "f").string(), "--no-fsync"});
+    REQUIRE(finish(quick, 30s).status == 0);
+    CHECK(calls(trace).empty()); // --no-fsync: none at all
+
+    // The server's side: an upload, in a server that exits after it (--count 1) so strace ends too.
+    std::string server_trace = s.top.path() + "/serve.trace";
+    ChildProcess server =
+        ChildProcess::spawn({"strace", "-f", "-qq", "-e", "trace=fsync,rename,renameat,renameat2", "-o",
+                             server_trace, netlab_binary(), "ftp-serve", "--root", s.root.string(), "--port",
+                             "0", "-b", "127.0.0.1", "--allow-write", "--count", "1"});
+    std::uint16_t port = wait_for_listening_port(server, 30s);
+    REQUIRE(run_netlab(
+                {"ftp-get", "--put", "127.0.0.1:" + std::to_string(port), "up", "-o", (s.out / "f").string()})
+                .status == 0);
+    REQUIRE(server.wait(30s) == 0);
+    INFO(read_file(server_trace));
+    CHECK(durable(calls(server_trace)));
 }
 
 TEST_CASE("curl, tftp-hpa and atftp download from ftp-serve", "[ftp][integration][interop]") {
