@@ -1,5 +1,6 @@
 // Tests of lib/confine: opens beneath a root refuse every way out, and files appear only when committed.
 #include "confine.hpp"
+#include "process.hpp"
 
 #include "netlab_test.hpp"
 
@@ -206,4 +207,40 @@ TEST_CASE("an AtomicFile appears only when committed and never overwrites unless
     again->write("xy", 2);
     again->commit();
     CHECK(fs::file_size(t.root / "up.bin") == 2);
+}
+
+TEST_CASE("temporary names are told from ordinary ones, and only those of dead creators are removed",
+          "[confine]") {
+    CHECK(is_temporary_name(".f.part-12-0"));
+    CHECK(is_temporary_name(".a.b.part-1-4294967295"));
+    for (const char* ordinary : {"f.part-12-0", ".part-1-2", ".f.part-12-", ".f.part--1", ".f.part-x-1",
+                                 ".f.part-12345678901-1", ".f.part-1-2-3", "", "."})
+        CHECK_FALSE(is_temporary_name(ordinary));
+
+    Tree t;
+    Fd root = open_directory(t.root.string());
+    Refusal r = Refusal::none;
+    int err = 0;
+    auto mine = AtomicFile::create(root, "mine", false, &r, &err);
+    REQUIRE(mine);
+    CHECK(is_temporary_name(mine->temporary_name()));
+    ChildProcess gone = ChildProcess::spawn({"true"});
+    REQUIRE(gone.wait(std::chrono::seconds(5)) == 0);
+    std::string dead = std::to_string(gone.pid());
+    write_file(t.root / (".x.part-" + dead + "-0"), "left by a killed server");
+    write_file(t.root / "sub" / (".y.part-" + dead + "-1"), "deeper");
+    fs::create_directories(t.root / (".d.part-" + dead + "-3")); // a directory is never removed
+    fs::create_symlink(t.top.path(), t.root / "loop");           // nor followed
+    write_file(fs::path(t.top.path()) / (".z.part-" + dead + "-2"), "outside the root");
+    CHECK(remove_stale_temporaries(root) == 2);
+    CHECK_FALSE(fs::exists(t.root / (".x.part-" + dead + "-0")));
+    CHECK_FALSE(fs::exists(t.root / "sub" / (".y.part-" + dead + "-1")));
+    CHECK(fs::exists(t.root / mine->temporary_name())); // this process runs
+    CHECK(fs::exists(fs::path(t.top.path()) / (".z.part-" + dead + "-2")));
+    CHECK(fs::exists(t.root / "a.txt"));
+    CHECK(fs::is_directory(t.root / (".d.part-" + dead + "-3")));
+    CHECK(remove_stale_temporaries(root) == 0);
+    auto free = free_space(root);
+    REQUIRE(free);
+    CHECK(*free > 0);
 }
