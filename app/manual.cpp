@@ -38,10 +38,12 @@ constexpr Example ftp_get_examples[] = {
     {"127.0.0.1 notes.txt -o notes.txt", "Download notes.txt from a server on port 6969 of this host."},
     {"127.0.0.1 big --blksize 65464 --windowsize 16", "Download with large blocks and a window of 16."},
     {"127.0.0.1 upload.txt --put", "Upload upload.txt (the server needs --allow-write)."},
+    {"127.0.0.1 image.iso --max-size 1G", "Refuse a server that announces or sends more than 1 GiB."},
 };
 constexpr Example ftp_serve_examples[] = {
     {"--root /srv/tftp", "Serve /srv/tftp on UDP port 6969; nothing outside it can be read."},
     {"--root /srv/tftp --allow-write --port 0", "Accept uploads on a port the kernel chooses."},
+    {"--root /srv/tftp --port 69 --user tftp", "As root: the standard port, then run as the user tftp."},
     {"--drop 0.1 --seed 7", "Drop one packet in ten to watch the retransmissions."},
 };
 constexpr Example mcast_examples[] = {

@@ -131,6 +131,12 @@ void demo_file_transfer(const std::string& self) {
         }
         if (!out.flush()) throw Error("write", served, "the demo file could not be written");
     }
+    // Run as root, ftp-serve becomes nobody and serves only world-readable files: let it in.
+    namespace fs = std::filesystem;
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(served, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                fs::perms::others_read);
     auto [server, port] = start_listening({self, "ftp-serve", "--root", dir.string(), "-b", "127.0.0.1",
                                            "--port", "0", "--count", "1", "--drop", "0.05", "--seed", "4"},
                                           "server");
@@ -142,7 +148,8 @@ void demo_file_transfer(const std::string& self) {
     ChildProcess client = ChildProcess::spawn(get, false, true);
     std::string summary = client.read_all_stderr(5s);
     auto status = client.wait(5s);
-    if (!status || *status != 0) throw Error("run", "ftp-get", "the demo step failed");
+    if (!status || *status != 0)
+        throw Error("run", "ftp-get", "the demo step failed: " + summary.substr(0, summary.find('\n')));
     say("  [client] " + summary.substr(0, summary.find('\n')));
     if (auto line = server.read_stdout_line(5s)) say("  [server] " + *line);
     if (server.wait(5s) != 0) throw Error("run", "ftp-serve", "the server did not finish cleanly");

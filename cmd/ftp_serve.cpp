@@ -4,7 +4,9 @@
 #include "endpoint_options.hpp"
 #include "tftp_options.hpp"
 
+#include "account.hpp"
 #include "confine.hpp"
+#include "error.hpp"
 #include "signals.hpp"
 #include "sys.hpp"
 #include "text.hpp"
@@ -28,7 +30,26 @@ struct Options {
     std::uint64_t count = 0;
     std::uint64_t max_upload = 0; // 0: no limit but the free space
     bool no_fsync = false;
+    std::string user; // --user; empty: nobody when started as root
 };
+
+// Started as root, the server gives root up once its socket is bound and its root open: to --user, or
+// to nobody, when it also serves only world-readable files (tftpd-hpa's rule). `--user root` keeps
+// root, and only when asked by name.
+void give_up_root(const Options& opt, tftp::ServerConfig& config) {
+    if (!running_as_root()) {
+        if (opt.user.empty()) return;
+        Account me = current_account(), wanted = find_account(opt.user);
+        if (wanted.uid != me.uid)
+            throw Error("change user to", opt.user, fmt::format("only root can (this is {})", me.name));
+        return;
+    }
+    Account to = find_account(opt.user.empty() ? "nobody" : opt.user);
+    config.world_readable_only = opt.user.empty();
+    if (to.uid != 0) drop_privileges(to);
+    spdlog::info("running as {} (uid {}, gid {}){}", to.name, to.uid, to.gid,
+                 config.world_readable_only ? ", serving world-readable files only" : "");
+}
 
 std::string settings_text(const tftp::Settings& s) {
     std::string t = fmt::format("blksize={} windowsize={}", s.block_size, s.window_size);
@@ -90,6 +111,7 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
     SocketAddress bound = sys::local_address(sock);
+    give_up_root(opt, opt.config);
     // Before the announcement: a SIGTERM sent as soon as "listening on" appears must stop us cleanly.
     SignalFd signals({SIGINT, SIGTERM});
     announce_listening("ftp-serve", local.port(), bound);
@@ -120,6 +142,10 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
     app.add_option("-r,--root", opt->root, "Directory served (default: the current directory)")
         ->type_name("DIR");
     app.add_flag("--allow-write", opt->config.allow_write, "Accept uploads (WRQ) of new files");
+    app.add_option("-u,--user", opt->user,
+                   "Started as root: run as USER once the port is bound and the root open (default\n"
+                   "nobody, serving only world-readable files; '--user root' keeps root)")
+        ->type_name("USER");
     app.add_flag("--overwrite", opt->config.overwrite,
                  "With --allow-write: uploads may replace existing files");
     app.add_flag("--no-fsync", opt->no_fsync,

@@ -115,6 +115,7 @@ ConfinedFile finish(int fd, bool want_directory) {
     if (!S_ISREG(st.st_mode)) return refused(Refusal::not_regular);
     f.size = static_cast<std::uint64_t>(st.st_size);
     f.links = static_cast<std::uint64_t>(st.st_nlink);
+    f.mode = st.st_mode;
     return f;
 }
 
@@ -149,6 +150,8 @@ std::string_view refusal_text(Refusal r) {
         return "hard link (the file has other names)";
     case Refusal::temporary:
         return "the temporary name of an unfinished transfer";
+    case Refusal::not_world_readable:
+        return "not world-readable";
     }
     return "cannot open";
 }

@@ -23,7 +23,8 @@ enum class Refusal {
     exists,
     other,
     hard_link,
-    temporary // the hidden name of an AtomicFile not yet committed
+    temporary,         // the hidden name of an AtomicFile not yet committed
+    not_world_readable // a server started as root serves only what everyone may read
 };
 std::string_view refusal_text(Refusal r);
 
@@ -31,6 +32,7 @@ struct ConfinedFile {
     Fd fd;
     std::uint64_t size = 0;
     std::uint64_t links = 1; // st_nlink: more than 1 means the file has names elsewhere too
+    std::uint32_t mode = 0;  // st_mode
     Refusal refusal = Refusal::none;
     int error = 0; // errno behind the refusal, 0 when it was our own check
     bool ok() const { return refusal == Refusal::none; }

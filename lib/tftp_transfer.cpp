@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <system_error>
 #include <thread>
@@ -828,10 +829,13 @@ void Server::on_request(Clock::time_point now) {
                            fmt::format("Access violation: {}", refusal_text(f.refusal)), record);
                 continue;
             }
-            if (f.links > 1 && !config_.allow_hard_links) {
-                record.notes.push_back(std::string(refusal_text(Refusal::hard_link)));
+            Refusal why = f.links > 1 && !config_.allow_hard_links             ? Refusal::hard_link
+                          : config_.world_readable_only && !(f.mode & S_IROTH) ? Refusal::not_world_readable
+                                                                               : Refusal::none;
+            if (why != Refusal::none) {
+                record.notes.push_back(std::string(refusal_text(why)));
                 refuse(r->from, ErrorCode::access_violation,
-                       fmt::format("Access violation: {}", refusal_text(Refusal::hard_link)), record);
+                       fmt::format("Access violation: {}", refusal_text(why)), record);
                 continue;
             }
             n = negotiate(*req, req->mode == Mode::octet ? std::optional(f.size) : std::nullopt, policy);

@@ -286,6 +286,9 @@ struct ServerConfig {
     // (ERROR 3 both). None: the free space is the limit.
     std::optional<std::uint64_t> max_upload;
     bool fsync_uploads = true; // AtomicFile::set_durable
+    // Serve only files that everyone may read (S_IROTH), as tftpd-hpa does: for a server started as
+    // root, whose root directory may hold files that only root should read.
+    bool world_readable_only = false;
 };
 
 // The server: requests on one socket in the calling thread; each transfer on its own socket and its

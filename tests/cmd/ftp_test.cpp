@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <pwd.h>
 #include <random>
 #include <sstream>
 #include <sys/mount.h>
@@ -698,6 +699,83 @@ TEST_CASE("a download and an upload are fsynced before the rename that publishes
     REQUIRE(server.wait(30s) == 0);
     INFO(read_file(server_trace));
     CHECK(durable(calls(server_trace)));
+}
+
+namespace {
+
+// A field of /proc/PID/status ("Uid", "Groups"...), its values as words.
+std::vector<std::string> status_field(pid_t pid, const std::string& field) {
+    std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(field + ":", 0) == 0) {
+            std::istringstream words(line.substr(field.size() + 1));
+            std::vector<std::string> values;
+            for (std::string w; words >> w;) values.push_back(w);
+            return values;
+        }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE(
+    "started as root, ftp-serve runs as nobody and serves only world-readable files; --user root keeps root",
+    "[ftp][integration][user]") {
+    NETLAB_NEEDS_ROOT("changes user");
+    passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody);
+    const std::string uid = std::to_string(nobody->pw_uid), gid = std::to_string(nobody->pw_gid);
+    {
+        Served s({"--allow-write"});
+        s.add("open", "for everyone");
+        write_file(s.root / "private", "for root only");
+        fs::permissions(s.root / "private", fs::perms::owner_read | fs::perms::owner_write);
+        // Real, effective, saved and file-system IDs all changed, and no supplementary group is left.
+        CHECK(status_field(s.server->pid(), "Uid") == std::vector<std::string>(4, uid));
+        CHECK(status_field(s.server->pid(), "Gid") == std::vector<std::string>(4, gid));
+        CHECK(status_field(s.server->pid(), "Groups").empty());
+        CHECK(s.get("open", "open").status == 0);
+        RunResult refused = s.get("private", "private"); // nobody may not open it
+        CHECK(refused.status == 1);
+        CHECK_THAT(refused.err, Catch::Contains("get private: Access violation: permission denied"));
+        // nobody may open this one, but not everyone may: tftpd-hpa's rule refuses it all the same.
+        write_file(s.root / "nobodys", "for nobody only");
+        REQUIRE(::chown((s.root / "nobodys").c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+        fs::permissions(s.root / "nobodys", fs::perms::owner_read | fs::perms::owner_write);
+        RunResult not_everyones = s.get("nobodys", "nobodys");
+        CHECK(not_everyones.status == 1);
+        CHECK_THAT(not_everyones.err, Catch::Contains("get nobodys: Access violation: not world-readable"));
+        write_file(s.out / "up", "uploaded");
+        REQUIRE(run_netlab({"ftp-get", "--put", s.address(), "up", "-o", (s.out / "up").string()}).status ==
+                0);
+        struct stat st {};
+        REQUIRE(::stat((s.root / "up").c_str(), &st) == 0);
+        CHECK(st.st_uid == nobody->pw_uid); // written by nobody, not by root
+        // The transfers ran on threads of their own: they are nobody too.
+        for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(s.server->pid()) + "/task"))
+            CHECK(status_field(std::stoi(task.path().filename().string()), "Uid").at(0) == uid);
+    }
+    {
+        Served s({"--user", "root"}); // only when asked by name
+        write_file(s.root / "private", "for root only");
+        fs::permissions(s.root / "private", fs::perms::owner_read | fs::perms::owner_write);
+        CHECK(status_field(s.server->pid(), "Uid").at(0) == "0");
+        CHECK(s.get("private", "private").status == 0);
+    }
+    RunResult unknown =
+        run_netlab({"ftp-serve", "--port", "0", "-b", "127.0.0.1", "--user", "no-such-user-netlab"});
+    CHECK(unknown.status == 1);
+    CHECK(unknown.err == "netlab ftp-serve: look up user no-such-user-netlab: no such user in /etc/passwd\n");
+    // Not root: the only user it can be is itself.
+    TempDir dir;
+    fs::permissions(dir.path(), fs::perms::all, fs::perm_options::add);
+    ChildProcess not_root = ChildProcess::spawn(
+        {"setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", netlab_binary(), "ftp-serve",
+         "--root", dir.path(), "--port", "0", "-b", "127.0.0.1", "--user", "root"});
+    RunResult r = finish(not_root);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err,
+               Catch::Contains("netlab ftp-serve: change user to root: only root can (this is nobody)"));
 }
 
 TEST_CASE("curl, tftp-hpa and atftp download from ftp-serve", "[ftp][integration][interop]") {

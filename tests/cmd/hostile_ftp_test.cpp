@@ -59,6 +59,8 @@ struct Hostile {
         write_file(root / "guard", guard);
         write_file(root / "big", big);
         write_file(root / "small", small);
+        // Started as root, the server runs as nobody: uploads (--allow-write) need a root it may write.
+        fs::permissions(root, fs::perms::all, fs::perm_options::add);
         std::vector<std::string> args{"ftp-serve", "--root", root.string(), "--port",
                                       "0",         "-b",     "127.0.0.1",   "-v"};
         args.insert(args.end(), extra.begin(), extra.end());
