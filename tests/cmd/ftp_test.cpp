@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -671,27 +672,38 @@ TEST_CASE("a download and an upload are fsynced before the rename that publishes
         return rename != seen.begin() && rename != seen.end() && *(rename - 1) == "fsync" &&
                rename + 1 != seen.end() && *(rename + 1) == "fsync";
     };
+    // netlab under strace, the calls `traced` logged to `trace_file`. LeakSanitizer cannot run under
+    // ptrace: a sanitized netlab is traced without it.
+    auto strace = [](const std::string& trace_file, const std::string& traced,
+                     std::vector<std::string> args) {
+        std::vector<std::string> argv{"strace", "-f", "-qq", "-e", "trace=" + traced, "-o", trace_file};
+#ifdef NETLAB_SANITIZED
+        const char* asan = std::getenv("ASAN_OPTIONS");
+        argv.insert(argv.end(),
+                    {"env", std::string("ASAN_OPTIONS=") + (asan ? asan : "") + ":detect_leaks=0"});
+#endif
+        argv.push_back(netlab_binary());
+        argv.insert(argv.end(), args.begin(), args.end());
+        return ChildProcess::spawn(argv);
+    };
+    const std::string publishing = "fsync,rename,renameat,renameat2";
     std::string trace = s.top.path() + "/get.trace";
-    ChildProcess get = ChildProcess::spawn(
-        {"strace", "-f", "-qq", "-e", "trace=fsync,rename,renameat,renameat2", "-o", trace, netlab_binary(),
-         "ftp-get", s.address(), "f", "-o", (s.out / "f").string()});
+    ChildProcess get = strace(trace, publishing, {"ftp-get", s.address(), "f", "-o", (s.out / "f").string()});
     RunResult got = finish(get, 30s);
     REQUIRE(got.status == 0);
     INFO(read_file(trace));
     CHECK(durable(calls(trace)));
     fs::remove(s.out / "f");
     ChildProcess quick =
-        ChildProcess::spawn({"strace", "-f", "-qq", "-e", "trace=fsync", "-o", trace, netlab_binary(),
-                             "ftp-get", s.address(), "f", "-o", (s.out / "f").string(), "--no-fsync"});
+        strace(trace, "fsync", {"ftp-get", s.address(), "f", "-o", (s.out / "f").string(), "--no-fsync"});
     REQUIRE(finish(quick, 30s).status == 0);
     CHECK(calls(trace).empty()); // --no-fsync: none at all
 
     // The server's side: an upload, in a server that exits after it (--count 1) so strace ends too.
     std::string server_trace = s.top.path() + "/serve.trace";
-    ChildProcess server =
-        ChildProcess::spawn({"strace", "-f", "-qq", "-e", "trace=fsync,rename,renameat,renameat2", "-o",
-                             server_trace, netlab_binary(), "ftp-serve", "--root", s.root.string(), "--port",
-                             "0", "-b", "127.0.0.1", "--allow-write", "--count", "1"});
+    ChildProcess server = strace(server_trace, publishing,
+                                 {"ftp-serve", "--root", s.root.string(), "--port", "0", "-b", "127.0.0.1",
+                                  "--allow-write", "--count", "1"});
     std::uint16_t port = wait_for_listening_port(server, 30s);
     REQUIRE(run_netlab(
                 {"ftp-get", "--put", "127.0.0.1:" + std::to_string(port), "up", "-o", (s.out / "f").string()})
