@@ -7,6 +7,7 @@
 #include "pool_policy.hpp"
 #include "scoreboard.hpp"
 #include "signals.hpp"
+#include "tcp.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -34,7 +35,7 @@ struct PoolConfig {
     std::chrono::milliseconds grace{5000};       // how long busy workers may finish on SIGTERM
     std::chrono::milliseconds scan_interval{10}; // at most one scan per interval while notifications pour in
     AcceptMode accept = AcceptMode::exclusive;
-    int backlog = 1024;
+    int backlog = tcp::default_backlog; // capped by the kernel at net.core.somaxconn
 };
 
 struct PoolHooks {
