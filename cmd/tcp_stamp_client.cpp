@@ -13,6 +13,7 @@
 #include "tcp.hpp"
 #include "time_stamp.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
 #include <optional>
@@ -108,10 +109,11 @@ void print_report(const load::Report& r, const Options& opt, const SocketAddress
     fmt::print("  {:.0f} connections/s\n", r.rate());
     fmt::print("  latency ms: min {:.3f}  mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  max {:.3f}\n",
                l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3, l.p99 * 1e3, l.max * 1e3);
-    fmt::print("  errors: refused {}  reset {}  timeout {}  bad format {}  other {}\n",
-               r.errors_of(load::ErrorKind::refused), r.errors_of(load::ErrorKind::reset),
-               r.errors_of(load::ErrorKind::timeout), r.errors_of(load::ErrorKind::bad_reply),
-               r.errors_of(load::ErrorKind::other));
+    fmt::print(
+        "  errors: refused {}  reset {}  connect timeout {}  reply timeout {}  bad format {}  other {}\n",
+        r.errors_of(load::ErrorKind::refused), r.errors_of(load::ErrorKind::reset),
+        r.errors_of(load::ErrorKind::connect_timeout), r.errors_of(load::ErrorKind::timeout),
+        r.errors_of(load::ErrorKind::bad_reply), r.errors_of(load::ErrorKind::other));
     if (!r.first_other_error.empty()) fmt::print("  first other error: {}\n", r.first_other_error);
 }
 
@@ -124,6 +126,11 @@ int run_load(const Options& opt, const GlobalOptions& global, const SocketAddres
             fmt::format("--threads {} needs --concurrency {} or more: each thread keeps at least "
                         "one connection in flight",
                         opt.threads, opt.threads));
+    // 10,000 in flight needs 10,000 descriptors: the soft limit goes up to the hard one, and whatever
+    // still caps the run is said before it starts, not left to be guessed from its errors.
+    unsigned in_flight = count > 0 ? static_cast<unsigned>(std::min<std::uint64_t>(count, opt.concurrency))
+                                   : opt.concurrency;
+    for (const std::string& cap : load::raise_limits(server, in_flight)) spdlog::warn("{}", cap);
     SignalFd signals{SIGINT, SIGTERM}; // Ctrl-C ends the run early and still prints the report
     load::Options lo;
     lo.target = server;

@@ -170,6 +170,14 @@ bool SocketAddress::is_wildcard() const noexcept {
     return false;
 }
 
+bool SocketAddress::is_loopback() const noexcept {
+    if (family() == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr);
+    if (family() == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr) >> 24) == 127;
+    return false;
+}
+
 std::string SocketAddress::ip() const {
     char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = "";
     if (family() == AF_INET) {

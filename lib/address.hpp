@@ -50,6 +50,7 @@ public:
     void set_port(std::uint16_t port) noexcept;
     bool is_multicast() const noexcept;
     bool is_wildcard() const noexcept;
+    bool is_loopback() const noexcept; // 127.0.0.0/8 or ::1
 
     // Address without the port: "1.2.3.4", "::1", "fe80::1%eth0".
     std::string ip() const;

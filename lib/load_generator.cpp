@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "event_loop.hpp"
 #include "fd.hpp"
+#include "sockopt.hpp"
 #include "sys.hpp"
 #include "tcp.hpp"
 
@@ -13,7 +14,10 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <fmt/format.h>
+#include <fstream>
 #include <numeric>
+#include <sys/resource.h>
 #include <system_error>
 #include <thread>
 
@@ -25,6 +29,8 @@ std::string_view error_kind_name(ErrorKind kind) {
         return "refused";
     case ErrorKind::reset:
         return "reset";
+    case ErrorKind::connect_timeout:
+        return "connect_timeout";
     case ErrorKind::timeout:
         return "timeout";
     case ErrorKind::bad_reply:
@@ -48,6 +54,55 @@ ErrorKind classify_errno(int err) {
     default:
         return ErrorKind::other;
     }
+}
+
+namespace {
+
+// The first number in a /proc/sys file, or 0 when it cannot be read.
+long sysctl_number(const char* path, int field = 0) {
+    std::ifstream in(path);
+    long v = 0;
+    for (int i = 0; i <= field && in >> v; ++i) {
+    }
+    return in || in.eof() ? v : 0;
+}
+
+} // namespace
+
+std::vector<std::string> raise_limits(const SocketAddress& target, unsigned concurrency) {
+    std::vector<std::string> caps;
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        if (nofile.rlim_cur < nofile.rlim_max) {
+            nofile.rlim_cur = nofile.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &nofile);
+            ::getrlimit(RLIMIT_NOFILE, &nofile);
+        }
+        // A few descriptors for stdio, epoll and the signalfd.
+        constexpr rlim_t spare = 16;
+        if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < concurrency + spare)
+            caps.push_back(fmt::format(
+                "RLIMIT_NOFILE is {}: at most {} of the {} connections can be in flight; the "
+                "rest fail with 'Too many open files' (raise the hard limit: prlimit --nofile)",
+                nofile.rlim_cur, nofile.rlim_cur > spare ? nofile.rlim_cur - spare : 0, concurrency));
+    }
+    long low = sysctl_number("/proc/sys/net/ipv4/ip_local_port_range", 0),
+         high = sysctl_number("/proc/sys/net/ipv4/ip_local_port_range", 1);
+    if (high > low && static_cast<unsigned long>(high - low + 1) < concurrency)
+        caps.push_back(
+            fmt::format("the ephemeral port range {}-{} holds {} ports: at most that many connections to "
+                        "one server at once (net.ipv4.ip_local_port_range)",
+                        low, high, high - low + 1));
+    if (target.is_loopback()) {
+        long somaxconn = sysctl_number("/proc/sys/net/core/somaxconn");
+        if (somaxconn > 0 && static_cast<unsigned long>(somaxconn) < concurrency)
+            caps.push_back(
+                fmt::format("net.core.somaxconn is {}: the server's accept queue holds at most that many "
+                            "of the {} connections arriving at once; SYNs beyond it are dropped and sent "
+                            "again after 1 s, 3 s, 7 s (latency, and connect timeouts)",
+                            somaxconn, concurrency));
+    }
+    return caps;
 }
 
 std::uint64_t Report::failed() const {
@@ -201,7 +256,15 @@ private:
     void expire(Clock::time_point now) {
         for (std::size_t i = 0; i < slots_.size(); ++i)
             if (slots_[i].fd.valid() && now - slots_[i].start >= opt_.timeout)
-                fail(i, ErrorKind::timeout, "");
+                fail(i, connecting(slots_[i].fd) ? ErrorKind::connect_timeout : ErrorKind::timeout, "");
+    }
+
+    static bool connecting(const Fd& fd) {
+        try {
+            return sockopt::still_connecting(fd);
+        } catch (const Error&) {
+            return false; // not a TCP socket any more to ask: count it against the server
+        }
     }
 
     void succeed(std::size_t i) {

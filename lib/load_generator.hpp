@@ -16,9 +16,12 @@
 
 namespace netlab::load {
 
-enum class ErrorKind { refused, reset, timeout, bad_reply, other };
-inline constexpr std::size_t error_kind_count = 5;
-// "refused", "reset", "timeout", "bad_format", "other": JSON keys and words in reports.
+// connect_timeout: the SYN was never answered (a full accept queue drops it: the network or the
+// server's host is the limit); timeout: connected, but the reply did not end in time (the server).
+enum class ErrorKind { refused, reset, connect_timeout, timeout, bad_reply, other };
+inline constexpr std::size_t error_kind_count = 6;
+// "refused", "reset", "connect_timeout", "timeout", "bad_format", "other": JSON keys and words in
+// reports.
 std::string_view error_kind_name(ErrorKind kind);
 
 // Classifies the errno a connection failed with (ECONNREFUSED -> refused, ECONNRESET/EPIPE -> reset...).
@@ -58,6 +61,12 @@ struct Report {
     std::uint64_t errors_of(ErrorKind kind) const { return errors[static_cast<std::size_t>(kind)]; }
     double rate() const { return seconds > 0 ? static_cast<double>(succeeded) / seconds : 0; }
 };
+
+// What caps a run of `concurrency` connections at once to `target` on this machine. raise_limits()
+// first lifts RLIMIT_NOFILE's soft limit to the hard one; each line says what still caps the run
+// (the descriptor limit, the ephemeral port range, and for a local target net.core.somaxconn, the
+// server's longest accept queue) and what it causes. Empty: nothing does.
+std::vector<std::string> raise_limits(const SocketAddress& target, unsigned concurrency);
 
 // Runs the load and returns the report, merged over the threads (at most one per connection in
 // flight). Throws Error only when a loop itself cannot run (epoll, thread); every failure of a

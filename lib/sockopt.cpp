@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -72,6 +73,14 @@ void send_timeout(const Fd& fd, std::chrono::milliseconds timeout) {
 
 int socket_error(const Fd& fd) {
     return get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR");
+}
+
+bool still_connecting(const Fd& fd) {
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(fd.get(), IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
+        throw Error("getsockopt", "TCP_INFO", errno);
+    return info.tcpi_state == TCP_SYN_SENT;
 }
 
 void linger(const Fd& fd, bool on, int seconds) {

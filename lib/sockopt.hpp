@@ -25,6 +25,10 @@ void send_timeout(const Fd& fd, std::chrono::milliseconds timeout);
 
 int socket_error(const Fd& fd); // SO_ERROR, cleared by reading
 
+// TCP_INFO: whether a TCP socket is still waiting for the answer to its SYN (TCP_SYN_SENT), i.e. its
+// connect has not completed.
+bool still_connecting(const Fd& fd);
+
 // SO_LINGER: with on and 0 seconds, close(2) drops the connection with a RST instead of a FIN.
 void linger(const Fd& fd, bool on, int seconds);
 

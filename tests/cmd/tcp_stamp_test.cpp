@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -292,6 +293,31 @@ TEST_CASE("the load generator reports rate, percentiles and errors by kind", "[t
         run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-c", "10", "--json"});
     CHECK(refused.status == 1);
     CHECK_THAT(refused.out, Catch::Contains("\"refused\":10"));
+}
+
+TEST_CASE("the default server takes 10,000 clients in flight without one failed connection",
+          "[tcp-stamp][integration][c10k]") {
+    // The load generator raises its own descriptor limit; the machine must allow 10,000 (or as many
+    // as it does allow, which the generator names).
+    rlimit nofile{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &nofile) == 0);
+    unsigned in_flight = nofile.rlim_max == RLIM_INFINITY
+                             ? 10000u
+                             : static_cast<unsigned>(std::min<rlim_t>(10000, nofile.rlim_max - 64));
+    ChildProcess server = start_netlab({"tcp-stamp-server", "-b", "127.0.0.1", "--port", "0", "-q"});
+    std::uint16_t port = wait_for_listening_port(server);
+    // A generous timeout: this is about behaviour, and a loaded machine may resend some SYNs.
+    RunResult r =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-C", std::to_string(in_flight), "-c",
+                    std::to_string(2 * in_flight), "-T", "2", "--timeout", "30", "--json"},
+                   120s);
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains(fmt::format("\"concurrency\":{}", in_flight)));
+    CHECK_THAT(r.out, Catch::Contains(fmt::format("\"ok\":{},\"failed\":0", 2 * in_flight)));
+    CHECK_THAT(r.out, Catch::Contains("\"connect_timeout\":0"));
+    server.send_signal(SIGTERM);
+    CHECK(server.wait(10s) == 0);
 }
 
 TEST_CASE("tcp-stamp-client times out on a server that never answers", "[tcp-stamp][integration]") {

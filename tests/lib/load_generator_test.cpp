@@ -7,7 +7,9 @@
 #include "tcp.hpp"
 #include "time_stamp.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <sys/resource.h>
 #include <thread>
 
 using namespace netlab;
@@ -156,4 +158,41 @@ TEST_CASE("a reply longer than max_reply is bad, and a run needs a bound", "[loa
     CHECK(load::run(opt).errors_of(load::ErrorKind::bad_reply) == 1);
     opt.count = 0;
     CHECK_THROWS_AS(load::run(opt), Error);
+}
+
+TEST_CASE("a SYN nobody answers is a connect timeout, a reply that never comes a reply timeout", "[load]") {
+    // Never accepted: the kernel completes backlog + 1 handshakes, then drops the SYNs of the rest.
+    Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 1);
+    load::Options opt;
+    opt.target = SocketAddress::loopback(Family::v4, sys::local_address(listener).port());
+    opt.count = 8;
+    opt.concurrency = 8;
+    opt.timeout = std::chrono::milliseconds(300);
+    load::Report r = load::run(opt);
+    CHECK(r.errors_of(load::ErrorKind::timeout) >= 1);         // connected, no reply
+    CHECK(r.errors_of(load::ErrorKind::connect_timeout) >= 1); // never connected
+    CHECK(r.errors_of(load::ErrorKind::timeout) + r.errors_of(load::ErrorKind::connect_timeout) == 8);
+    CHECK(load::error_kind_name(load::ErrorKind::connect_timeout) == "connect_timeout");
+}
+
+TEST_CASE("the descriptor limit is raised to the hard one, and what still caps a run is named", "[load]") {
+    rlimit before{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+    std::vector<std::string> none = load::raise_limits(SocketAddress::loopback(Family::v4, 1), 1);
+    CHECK(none.empty());
+    rlimit after{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &after) == 0);
+    CHECK(after.rlim_cur == before.rlim_max);
+    // A billion in flight is more than any of the three allows.
+    std::vector<std::string> caps = load::raise_limits(SocketAddress::loopback(Family::v4, 1), 1000000000);
+    std::string all;
+    for (const auto& c : caps) all += c + "\n";
+    INFO(all);
+    if (after.rlim_cur != RLIM_INFINITY) CHECK_THAT(all, Catch::Contains("RLIMIT_NOFILE is"));
+    CHECK_THAT(all, Catch::Contains("the ephemeral port range"));
+    CHECK_THAT(all, Catch::Contains("net.core.somaxconn is"));
+    // somaxconn is the local server's: not named for a remote target.
+    auto remote = load::raise_limits(*SocketAddress::parse_numeric("198.18.0.1", 1), 1000000000);
+    CHECK(std::none_of(remote.begin(), remote.end(),
+                       [](const std::string& c) { return c.find("somaxconn") != std::string::npos; }));
 }
