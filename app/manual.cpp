@@ -65,6 +65,7 @@ constexpr Example tcp_stamp_server_examples[] = {
     {"", "Serve the time on 0.0.0.0:2333, one line per connection, with epoll."},
     {"--model fork", "The tutorial's model: one process per connection, children reaped."},
     {"--port 0 --stats", "Let the kernel choose the port; print counts at exit."},
+    {"--udp --format rfc868 --port 3700", "RFC 868 over UDP for rdate -u, rate-limited per source."},
 };
 constexpr Example udp_recv_examples[] = {
     {"", "Bind 0.0.0.0:2333 and print 'IP PORT' and 'name math chinese' per record."},

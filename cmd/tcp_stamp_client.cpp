@@ -128,8 +128,8 @@ int run_load(const Options& opt, const GlobalOptions& global, const SocketAddres
                         opt.threads, opt.threads));
     // 10,000 in flight needs 10,000 descriptors: the soft limit goes up to the hard one, and whatever
     // still caps the run is said before it starts, not left to be guessed from its errors.
-    unsigned in_flight = count > 0 ? static_cast<unsigned>(std::min<std::uint64_t>(count, opt.concurrency))
-                                   : opt.concurrency;
+    unsigned in_flight =
+        count > 0 ? static_cast<unsigned>(std::min<std::uint64_t>(count, opt.concurrency)) : opt.concurrency;
     for (const std::string& cap : load::raise_limits(server, in_flight)) spdlog::warn("{}", cap);
     SignalFd signals{SIGINT, SIGTERM}; // Ctrl-C ends the run early and still prints the report
     load::Options lo;

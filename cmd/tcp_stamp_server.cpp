@@ -11,6 +11,7 @@
 #include "event_loop.hpp"
 #include "output.hpp"
 #include "signals.hpp"
+#include "stamp_datagram.hpp"
 #include "sys.hpp"
 #include "tcp.hpp"
 #include "time_stamp.hpp"
@@ -44,6 +45,8 @@ struct Options {
     // loopback the clients share the CPUs, and a second loop measured slower (docs/tcp-stamp.md).
     unsigned loops = 1;
     bool stats = false;
+    bool udp = false;
+    stamp::DatagramConfig datagram;
 };
 
 std::string_view model_name(Model m) {
@@ -402,7 +405,44 @@ unsigned loop_count(const Options& opt) {
     return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
+// --udp: RFC 868/867 as datagrams (inetd's `time dgram`, `daytime dgram`): each datagram one reply.
+int run_datagram_server(const Options& opt, const GlobalOptions& global) {
+    SocketAddress local = opt.bind.resolve(stamp::default_port, true);
+    Fd sock = sys::socket(local.family(), SOCK_DGRAM | SOCK_NONBLOCK);
+    sys::bind(sock, local);
+    SignalFd signals{SIGINT, SIGTERM};
+    announce_listening("tcp-stamp-server", local.port(), sys::local_address(sock),
+                       fmt::format(" (udp, {} format, at most {:g} replies/s per source)",
+                                   stamp::format_name(opt.format), opt.datagram.per_source));
+    ServerLog log(STDOUT_FILENO);
+    watch_server_log(log, "tcp-stamp-server");
+    stamp::DatagramConfig config = opt.datagram;
+    config.format = opt.format;
+    auto start = Clock::now();
+    std::string line;
+    stamp::DatagramCounters c =
+        stamp::serve_datagrams(sock, signals.fd(), config, [&](const SocketAddress& peer) {
+            if (global.quiet) return;
+            line.clear();
+            append_client_line(line, peer, global.json);
+            log.write(line);
+        });
+    signals.read();
+    if (opt.stats) {
+        double seconds = seconds_between(start, Clock::now());
+        if (global.json)
+            log.write(fmt::format("{{\"type\":\"stats\",\"transport\":\"udp\",\"received\":{},\"served\":{},"
+                                  "\"rate_limited\":{},\"seconds\":{:.6f}}}\n",
+                                  c.received, c.served, c.limited, seconds));
+        else
+            fmt::print(stderr, "received {} datagrams, served {}, {} rate-limited in {:.3f} s (udp)\n",
+                       c.received, c.served, c.limited, seconds);
+    }
+    return server_exit_code(log);
+}
+
 int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
+    if (opt.udp) return run_datagram_server(opt, global);
     SocketAddress local = opt.bind.resolve(stamp::default_port, true);
     Fd listener = tcp::listen(local, opt.backlog, true);
     SocketAddress bound = sys::local_address(listener);
@@ -477,6 +517,15 @@ Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global) {
         ->capture_default_str()
         ->type_name("N");
     app.add_flag("-s,--stats", opt->stats, "Print connections served and errors at exit");
+    app.add_flag("-u,--udp", opt->udp,
+                 "Serve over UDP instead (inetd's time/daytime dgram): any datagram gets one reply,\n"
+                 "at most --udp-rate a second per source address, so forged sources cannot turn the\n"
+                 "server into a reflector");
+    app.add_option("--udp-rate", opt->datagram.per_source,
+                   "--udp: replies a second to one source address, in bursts of up to twice that")
+        ->check(CLI::Range(0.1, 1e6))
+        ->capture_default_str()
+        ->each([opt](const std::string& rate) { opt->datagram.burst = 2 * std::stod(rate); });
     return [opt, &global] { return run_tcp_stamp_server(*opt, global); };
 }
 

@@ -2,17 +2,21 @@
 // model, interop with the tutorial's way of reading and writing, rdate, leaks, zombies, resets.
 #include "netlab_test.hpp"
 
+#include "datagram.hpp"
 #include "sockopt.hpp"
 #include "sys.hpp"
 #include "tcp.hpp"
+#include "time_stamp.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -168,19 +172,121 @@ TEST_CASE("every format round-trips between server and client", "[tcp-stamp][int
     }
 }
 
-TEST_CASE("rdate reads --format rfc868", "[tcp-stamp][integration]") {
-    std::string rdate = std::filesystem::exists("/usr/sbin/rdate") ? "/usr/sbin/rdate" : "/usr/bin/rdate";
-    if (!std::filesystem::exists(rdate)) NETLAB_SKIP("needs rdate (Debian package rdate)");
-    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--format", "rfc868"});
-    std::uint16_t port = wait_for_listening_port(server);
-    ChildProcess r = ChildProcess::spawn({rdate, "-p", "-o", std::to_string(port), "127.0.0.1"});
+namespace {
+
+std::string rdate_binary() {
+    for (const char* path : {"/usr/sbin/rdate", "/usr/bin/rdate"})
+        if (std::filesystem::exists(path)) return path;
+    return "";
+}
+
+// Runs `rdate -p [extra] -o PORT 127.0.0.1` and checks that it printed the time it read, e.g. "Tue Dec
+// 1 10:00:00 UTC 2026", in the local time zone: this year must be in it.
+void check_rdate_reads(std::uint16_t port, std::vector<std::string> extra) {
+    std::vector<std::string> argv{rdate_binary(), "-p"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), {"-o", std::to_string(port), "127.0.0.1"});
+    ChildProcess r = ChildProcess::spawn(argv);
     std::string out = r.read_all_stdout(5s);
     CHECK(r.wait(5s) == 0);
-    // rdate -p prints the time it read, e.g. "Tue Dec  1 10:00:00 UTC 2026", in the local time zone.
     char year[8];
     std::time_t now = std::time(nullptr);
     std::strftime(year, sizeof year, "%Y", std::localtime(&now));
     CHECK_THAT(out, Catch::Contains(year));
+}
+
+} // namespace
+
+TEST_CASE("rdate reads --format rfc868", "[tcp-stamp][integration]") {
+    if (rdate_binary().empty()) NETLAB_SKIP("needs rdate (Debian package rdate)");
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--format", "rfc868"});
+    check_rdate_reads(wait_for_listening_port(server), {});
+}
+
+namespace {
+
+// A UDP socket on `ip`, for the datagram service's tests.
+struct UdpPeer {
+    Fd fd;
+    explicit UdpPeer(const char* ip = "127.0.0.1") : fd(netlab::sys::socket(AF_INET, SOCK_DGRAM)) {
+        netlab::sys::bind(fd, *SocketAddress::parse_numeric(ip, 0));
+    }
+    void send(std::uint16_t port, const std::string& bytes) {
+        netlab::send_to(fd, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
+                        loopback(port));
+    }
+    // The next datagram, or nullopt after `timeout`.
+    std::optional<std::string> receive(std::chrono::milliseconds timeout = 5s) {
+        pollfd p{fd.get(), POLLIN, 0};
+        if (netlab::sys::poll({&p, 1}, static_cast<int>(timeout.count())) == 0) return std::nullopt;
+        std::uint8_t buffer[512];
+        auto r = netlab::receive_from(fd, buffer);
+        if (!r) return std::nullopt;
+        return std::string(reinterpret_cast<const char*>(buffer), r->length);
+    }
+};
+
+} // namespace
+
+TEST_CASE(
+    "tcp-stamp-server --udp answers every datagram once, rdate -u reads RFC 868 from it, and daytime decodes",
+    "[tcp-stamp][integration][udp]") {
+    if (rdate_binary().empty()) NETLAB_SKIP("needs rdate (Debian package rdate)");
+    {
+        ChildProcess server = start_netlab(
+            {"tcp-stamp-server", "--udp", "-b", "127.0.0.1", "--port", "0", "-q", "--format", "rfc868"});
+        check_rdate_reads(wait_for_listening_port(server), {"-u"});
+    }
+    ChildProcess server = start_netlab({"tcp-stamp-server", "--udp", "-b", "127.0.0.1", "--port", "0",
+                                        "--format", "daytime", "--stats", "--json"});
+    std::uint16_t port = wait_for_listening_port(server);
+    UdpPeer peer;
+    // Whatever a datagram holds (nothing, garbage, a kilobyte), it gets exactly one reply.
+    for (const std::string& request :
+         {std::string(), std::string("what time is it?"), std::string(1000, 'x')})
+        peer.send(port, request);
+    for (int i = 0; i < 3; ++i) {
+        auto reply = peer.receive();
+        REQUIRE(reply);
+        auto parsed =
+            netlab::stamp::parse(netlab::stamp::Format::daytime,
+                                 {reinterpret_cast<const std::uint8_t*>(reply->data()), reply->size()});
+        CHECK(parsed.ok());
+        CHECK(std::abs(parsed.seconds - static_cast<std::int64_t>(std::time(nullptr))) <= 2);
+    }
+    CHECK_FALSE(peer.receive(100ms)); // and no more
+    auto logged = server.read_stdout_line(5s);
+    CHECK_THAT(logged.value_or(""), Catch::Contains("\"type\":\"client\",\"ip\":\"127.0.0.1\""));
+    server.send_signal(SIGTERM);
+    std::string rest = server.read_all_stdout(5s);
+    CHECK(server.wait(5s) == 0);
+    CHECK_THAT(rest, Catch::Contains("\"received\":3,\"served\":3,\"rate_limited\":0"));
+}
+
+TEST_CASE("tcp-stamp-server --udp replies are rate-limited per source address, and other sources are still "
+          "answered",
+          "[tcp-stamp][integration][udp]") {
+    ChildProcess server = start_netlab(
+        {"tcp-stamp-server", "--udp", "-b", "127.0.0.1", "--port", "0", "-q", "--udp-rate", "5", "--stats"});
+    std::uint16_t port = wait_for_listening_port(server);
+    UdpPeer flood, same_address, other("127.0.0.2");
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 200; ++i) (i % 2 ? flood : same_address).send(port, "x"); // two ports, one address
+    // The server reads its socket in order: once the other source's reply is back, the flood was handled.
+    other.send(port, "x");
+    CHECK(other.receive());
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    int replies = 0;
+    for (UdpPeer* p : {&flood, &same_address})
+        while (p->receive(0ms)) ++replies;
+    // A burst of twice the rate, then the rate: 10 + 5 a second.
+    CHECK(replies >= 10);
+    CHECK(replies <= 10 + static_cast<int>(5 * elapsed) + 1);
+    server.send_signal(SIGTERM);
+    std::string err = server.read_all_stderr(5s);
+    CHECK(server.wait(5s) == 0);
+    CHECK_THAT(err, Catch::Contains(fmt::format("received 201 datagrams, served {}, {} rate-limited",
+                                                replies + 1, 200 - replies)));
 }
 
 TEST_CASE("each model serves 1000 connections with no leaked descriptor and no zombie",
