@@ -108,6 +108,35 @@ GNUPLOT
     echo "![$title](performance/$table.svg)" >>"$work/charts.${table%%_*}" # one file per benchmark, in order
 }
 
+# line_chart TABLE FILE TITLE YLABEL SERIES...: lines over a logarithmic x axis (the first column, a
+# number), one per series, from the rows of TABLE in FILE.
+line_chart() {
+    local table=$1 file=$2 title=$3 ylabel=$4
+    shift 4
+    awk -F'\t' -v t="$table" '$1 == t { sub(/^[^\t]*\t/, ""); print }' "$file" >"$work/$table.dat"
+    [ -s "$work/$table.dat" ] || return 0
+    local plot="" i=2
+    for series in "$@"; do
+        plot+="${plot:+, }'$work/$table.dat' using 1:$i with linespoints title '$series'"
+        i=$((i + 1))
+    done
+    gnuplot <<GNUPLOT
+set terminal svg size 760,380 dynamic font "sans,11" background "#ffffff"
+set output '$charts/$table.svg'
+set termoption noenhanced
+set datafile separator "\t"
+set title "$title"
+set xlabel "connections in flight (log scale)"
+set ylabel "$ylabel"
+set logscale x
+set yrange [0:*]
+set grid
+set key top left
+plot $plot
+GNUPLOT
+    echo "![$title](performance/$table.svg)" >>"$work/charts.${table%%_*}"
+}
+
 chart udp_rx_13 "$work/udp.tsv" "UDP receivers, 13-byte records: CPU per million records (lower is better)" \
     "CPU seconds / million" "receiver"
 chart udp_rx_504 "$work/udp.tsv" "UDP receivers, 504-byte records: CPU per million records (lower is better)" \
@@ -115,6 +144,8 @@ chart udp_rx_504 "$work/udp.tsv" "UDP receivers, 504-byte records: CPU per milli
 chart udp_tx_13 "$work/udp.tsv" "UDP senders, 13-byte records: packets/s (higher is better)" "packets/s" "sender"
 chart udp_tx_504 "$work/udp.tsv" "UDP senders, 504-byte records: packets/s (higher is better)" "packets/s" "sender"
 chart tcp_server "$work/tcp.tsv" "TCP time-stamp servers: connections/s (higher is better)" "connections/s" "server"
+line_chart tcp_sweep "$work/tcp.tsv" "TCP time-stamp servers from 1 to 10,000 in flight: connections/s" \
+    "connections/s" "C epoll" "netlab default" "fork" "threads" "pool-server"
 chart tcp_client "$work/tcp.tsv" "One client run, shell loop: ms per run (lower is better)" "ms per run" "client"
 chart pool_0ms "$work/pool.tsv" "Time-stamp servers, no work per request: connections/s (higher is better)" \
     "connections/s" "server"

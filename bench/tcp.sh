@@ -4,7 +4,8 @@
 # `netlab tcp-stamp-client` against 1,000 runs of the tutorial's C client (bench/ref_stamp_client.c).
 # Usage: bench/tcp.sh [BUILD_DIR]   env: COUNT (10000), CONCURRENCY (16), THREADS (2: load-generator
 # threads; one epoll loop saturates a core on the client side first), ROUNDS (4), RUNS (1000),
-# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh)
+# TSV (a file to append the charted figures to as TABLE<tab>LABEL<tab>VALUE lines, for bench/all.sh);
+# then the concurrency sweep of bench/tcp_sweep.sh, 1 to 10,000 in flight (SWEEP=0 leaves it out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 netlab=$(realpath "${1:-build}/app/netlab")
@@ -111,3 +112,9 @@ printf '%-34s %10s %8s\n' client ms/run vs_C
 printf '%-34s %10.3f %7.2fx\n' "C client (connect, fscanf, print)" "$c" 1
 printf '%-34s %10.3f %7.2fx\n' "netlab tcp-stamp-client" "$n" "$(echo "$n / $c" | bc -l)"
 [ -z "${TSV:-}" ] || printf 'tcp_client\t%s\t%s\n' "C client" "$c" "netlab tcp-stamp-client" "$n" >>"$TSV"
+
+if [ "${SWEEP:-1}" != 0 ]; then
+    echo
+    echo "== the whole range: bench/tcp_sweep.sh, 1 to 10,000 clients in flight"
+    bash bench/tcp_sweep.sh "${1:-build}"
+fi
