@@ -6,6 +6,7 @@
 #include "address.hpp"
 #include "confine.hpp"
 #include "error.hpp"
+#include "json.hpp"
 #include "signals.hpp"
 #include "sys.hpp"
 #include "tftp_transfer.hpp"
@@ -132,15 +133,20 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
     double rate = static_cast<double>(c.bytes) / std::max(r.seconds, 1e-9) / 1e6;
     std::FILE* out = to_stdout ? stderr : stdout;
     if (global.json) {
-        fmt::print(
-            out,
-            "{{\"type\":\"transfer\",\"op\":\"{}\",\"server\":\"{}\",\"bytes\":{},\"seconds\":{:.6f},"
-            "\"mb_per_s\":{:.3f},\"blksize\":{},\"windowsize\":{},\"options_ignored\":{},\"retransmits\":{},"
-            "\"timeouts\":{},\"duplicates\":{},\"malformed\":{},\"unknown_tid\":{},\"dropped\":{},"
-            "\"window_cuts\":{}}}\n",
-            opt.put ? "put" : "get", config.server.to_string(), c.bytes, r.seconds, rate,
-            r.settings.block_size, r.settings.window_size, r.options_ignored ? "true" : "false",
-            c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid, c.dropped, c.window_cuts);
+        std::string line;
+        json::Line fields(line);
+        fields.field("type", "transfer")
+            .field("op", opt.put ? "put" : "get")
+            .field("server", config.server.to_string())
+            .field("bytes", c.bytes)
+            .field("seconds", json::Fixed{r.seconds, 6})
+            .field("mb_per_s", json::Fixed{rate, 3})
+            .field("blksize", r.settings.block_size)
+            .field("windowsize", r.settings.window_size)
+            .field("options_ignored", r.options_ignored);
+        add_counter_fields(fields, c);
+        fields.end();
+        fmt::print(out, "{}", line);
     } else {
         fmt::print(
             stderr, "{} {} bytes in {:.3f} s ({:.1f} MB/s), blksize {} windowsize {}{}, {} retransmits\n",

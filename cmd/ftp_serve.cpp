@@ -7,6 +7,7 @@
 #include "account.hpp"
 #include "confine.hpp"
 #include "error.hpp"
+#include "json.hpp"
 #include "signals.hpp"
 #include "sys.hpp"
 #include "text.hpp"
@@ -64,18 +65,20 @@ void print_record(const tftp::TransferRecord& r, const GlobalOptions& global, Se
     const auto& c = r.counters;
     std::string line;
     if (global.json) {
-        line = fmt::format(
-            "{{\"type\":\"transfer\",\"peer\":\"{}\",\"op\":\"{}\",\"file\":", r.peer.to_string(), op);
-        append_json_string(line, r.filename);
-        line += fmt::format(
-            ",\"mode\":\"{}\",\"blksize\":{},\"windowsize\":{},\"ok\":{},\"error\":", tftp::mode_name(r.mode),
-            r.settings.block_size, r.settings.window_size, r.ok ? "true" : "false");
-        append_json_string(line, r.error);
-        line += fmt::format(
-            ",\"bytes\":{},\"seconds\":{:.6f},\"retransmits\":{},\"timeouts\":{},\"duplicates\":{},"
-            "\"malformed\":{},\"unknown_tid\":{},\"dropped\":{},\"window_cuts\":{}}}\n",
-            c.bytes, r.seconds, c.retransmits, c.timeouts, c.duplicates, c.malformed, c.unknown_tid,
-            c.dropped, c.window_cuts);
+        json::Line fields(line);
+        fields.field("type", "transfer")
+            .field("peer", r.peer.to_string())
+            .field("op", op)
+            .field("file", r.filename)
+            .field("mode", tftp::mode_name(r.mode))
+            .field("blksize", r.settings.block_size)
+            .field("windowsize", r.settings.window_size)
+            .field("ok", r.ok)
+            .field("error", r.error)
+            .field("bytes", c.bytes)
+            .field("seconds", json::Fixed{r.seconds, 6});
+        add_counter_fields(fields, c);
+        fields.end();
     } else {
         line = fmt::format("{} {} {} {}", r.peer.to_string(), op, escape_terminal(r.filename),
                            tftp::mode_name(r.mode));

@@ -6,6 +6,7 @@
 
 #include "clock.hpp"
 #include "error.hpp"
+#include "json.hpp"
 #include "output.hpp"
 #include "prefork_pool.hpp"
 #include "time_stamp.hpp"
@@ -36,27 +37,35 @@ struct Options {
 
 std::string scoreboard_json(const pool::Scoreboard& board, const char* type) {
     pool::Counts c = board.counts();
-    std::string out =
-        fmt::format("{{\"type\":\"{}\",\"time_ms\":{},\"workers\":{},\"idle\":{},\"busy\":{},\"retiring\":{},"
-                    "\"max_clients\":{},\"view\":\"{}\",\"slots\":[",
-                    type,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count(),
-                    c.live(), c.idle, c.busy, c.retiring, board.size(), board.render());
-    bool first = true;
+    std::string out;
+    json::Line line(out);
+    line.field("type", type)
+        .field("time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count())
+        .field("workers", c.live())
+        .field("idle", c.idle)
+        .field("busy", c.busy)
+        .field("retiring", c.retiring)
+        .field("max_clients", board.size())
+        .field("view", board.render())
+        .open_array("slots");
     for (std::size_t i = 0; i < board.size(); ++i) {
         const pool::Slot& s = board.slot(i);
         pool::SlotState st = pool::load_state(s);
         if (st == pool::SlotState::free) continue;
-        out += fmt::format("{}{{\"slot\":{},\"pid\":{},\"state\":\"{}\",\"retiring\":{},\"requests\":{},"
-                           "\"empty_wakeups\":{},\"started_ms\":{},\"generation\":{}}}",
-                           first ? "" : ",", i, s.pid.load(), pool::state_name(st),
-                           s.retiring.load() ? "true" : "false", s.requests.load(), s.empty_wakeups.load(),
-                           s.started_ms.load(), s.generation.load());
-        first = false;
+        line.open_object()
+            .field("slot", i)
+            .field("pid", s.pid.load())
+            .field("state", pool::state_name(st))
+            .field("retiring", s.retiring.load() != 0)
+            .field("requests", s.requests.load())
+            .field("empty_wakeups", s.empty_wakeups.load())
+            .field("started_ms", s.started_ms.load())
+            .field("generation", s.generation.load())
+            .close_object();
     }
-    out += "]}\n";
+    line.close_array().end();
     return out;
 }
 

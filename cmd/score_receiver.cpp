@@ -3,6 +3,7 @@
 
 #include "clock.hpp"
 #include "error.hpp"
+#include "json.hpp"
 #include "output.hpp"
 #include "score_record.hpp"
 #include "signals.hpp"
@@ -81,12 +82,14 @@ public:
         }
         std::string& text = out_.text();
         if (json_) {
-            text += "{\"type\":\"record\",\"ip\":\"";
-            text += ip_;
-            fmt::format_to(std::back_inserter(text), "\",\"port\":{},\"name\":", port_);
-            append_json_string(text, record.name);
-            fmt::format_to(std::back_inserter(text), ",\"math\":{},\"chinese\":{}}}\n", record.math,
-                           record.chinese);
+            json::Line(text)
+                .field("type", "record")
+                .field("ip", ip_)
+                .field("port", port_)
+                .field("name", record.name)
+                .field("math", record.math)
+                .field("chinese", record.chinese)
+                .end();
         } else {
             // The port line is the same for every record from one sender: format it once.
             text += ip_port_line_;
@@ -114,12 +117,21 @@ void print_stats(const Counters& c, const ReceiverOptions& opt, double seconds, 
     std::uint64_t lost = opt.expect > c.records ? opt.expect - c.records : 0;
     double loss = opt.expect ? 100.0 * static_cast<double>(lost) / static_cast<double>(opt.expect) : 0;
     if (global.json) {
-        std::string expect = opt.expect ? fmt::format(",\"expected\":{},\"lost\":{},\"loss_percent\":{:.3f}",
-                                                      opt.expect, lost, loss)
-                                        : "";
-        fmt::print("{{\"type\":\"stats\",\"received\":{},\"malformed\":{},\"escaped\":{},\"bytes\":{},"
-                   "\"seconds\":{:.6f},\"rate\":{:.1f}{}}}\n",
-                   c.records, c.malformed, c.escaped, c.bytes, seconds, rate, expect);
+        std::string line;
+        json::Line stats(line);
+        stats.field("type", "stats")
+            .field("received", c.records)
+            .field("malformed", c.malformed)
+            .field("escaped", c.escaped)
+            .field("bytes", c.bytes)
+            .field("seconds", json::Fixed{seconds, 6})
+            .field("rate", json::Fixed{rate, 1});
+        if (opt.expect)
+            stats.field("expected", opt.expect)
+                .field("lost", lost)
+                .field("loss_percent", json::Fixed{loss, 3});
+        stats.end();
+        fmt::print("{}", line);
         return;
     }
     std::string expect =

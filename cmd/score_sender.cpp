@@ -3,6 +3,7 @@
 
 #include "clock.hpp"
 #include "error.hpp"
+#include "json.hpp"
 #include "score_record.hpp"
 #include "signals.hpp"
 #include "udp.hpp"
@@ -104,10 +105,17 @@ int send_score_records(const Fd& sock, const SocketAddress& destination, const S
         spdlog::warn("{} answered 'port unreachable': nothing is listening there", destination.to_string());
     if (global.quiet) return 0;
     if (global.json) {
-        fmt::print(
-            "{{\"type\":\"summary\",\"destination\":\"{}\",\"sent\":{},\"bytes\":{},\"seconds\":{:.6f},"
-            "\"rate\":{:.1f},\"refused\":{}}}\n",
-            destination.to_string(), sent, sent * record_size, seconds, rate, refused);
+        std::string line;
+        json::Line(line)
+            .field("type", "summary")
+            .field("destination", destination.to_string())
+            .field("sent", sent)
+            .field("bytes", sent * record_size)
+            .field("seconds", json::Fixed{seconds, 6})
+            .field("rate", json::Fixed{rate, 1})
+            .field("refused", refused)
+            .end();
+        fmt::print("{}", line);
     } else if (opt.count == 1 && sent == 1) {
         fmt::print("OK\n"); // what the tutorial's client prints
     } else {

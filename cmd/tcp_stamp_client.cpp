@@ -6,6 +6,7 @@
 #include "stamp_options.hpp"
 
 #include "error.hpp"
+#include "json.hpp"
 #include "load_generator.hpp"
 #include "signals.hpp"
 #include "sockopt.hpp"
@@ -73,8 +74,14 @@ int run_once(const Options& opt, const GlobalOptions& global, const SocketAddres
         return 1;
     }
     if (global.json) {
-        fmt::print("{{\"type\":\"stamp\",\"server\":\"{}\",\"seconds\":{},\"utc\":\"{}\"}}\n",
-                   server.to_string(), stamp.seconds, stamp::iso8601(stamp.seconds, false));
+        std::string line;
+        json::Line(line)
+            .field("type", "stamp")
+            .field("server", server.to_string())
+            .field("seconds", stamp.seconds)
+            .field("utc", stamp::iso8601(stamp.seconds, false))
+            .end();
+        fmt::print("{}", line);
     } else if (opt.human) {
         fmt::print("{} {}\n", stamp.seconds, stamp::iso8601(stamp.seconds, true));
     } else {
@@ -87,19 +94,31 @@ void print_report(const load::Report& r, const Options& opt, const SocketAddress
                   const GlobalOptions& global) {
     const auto& l = r.latency;
     if (global.json) {
-        std::string errors;
+        std::string line;
+        json::Line report(line);
+        report.field("type", "load")
+            .field("server", server.to_string())
+            .field("format", stamp::format_name(opt.format))
+            .field("concurrency", opt.concurrency)
+            .field("threads", r.threads)
+            .field("started", r.started)
+            .field("ok", r.succeeded)
+            .field("failed", r.failed())
+            .field("seconds", json::Fixed{r.seconds, 6})
+            .field("connections_per_second", json::Fixed{r.rate(), 1})
+            .open_object("latency_ms")
+            .field("min", json::Fixed{l.min * 1e3, 3})
+            .field("mean", json::Fixed{l.mean * 1e3, 3})
+            .field("p50", json::Fixed{l.p50 * 1e3, 3})
+            .field("p90", json::Fixed{l.p90 * 1e3, 3})
+            .field("p99", json::Fixed{l.p99 * 1e3, 3})
+            .field("max", json::Fixed{l.max * 1e3, 3})
+            .close_object()
+            .open_object("errors");
         for (std::size_t k = 0; k < load::error_kind_count; ++k)
-            errors += fmt::format("{}\"{}\":{}", k ? "," : "",
-                                  load::error_kind_name(static_cast<load::ErrorKind>(k)), r.errors[k]);
-        fmt::print(
-            "{{\"type\":\"load\",\"server\":\"{}\",\"format\":\"{}\",\"concurrency\":{},\"threads\":{},"
-            "\"started\":{},"
-            "\"ok\":{},\"failed\":{},\"seconds\":{:.6f},\"connections_per_second\":{:.1f},"
-            "\"latency_ms\":{{\"min\":{:.3f},\"mean\":{:.3f},\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},"
-            "\"max\":{:.3f}}},\"errors\":{{{}}}}}\n",
-            server.to_string(), stamp::format_name(opt.format), opt.concurrency, r.threads, r.started,
-            r.succeeded, r.failed(), r.seconds, r.rate(), l.min * 1e3, l.mean * 1e3, l.p50 * 1e3, l.p90 * 1e3,
-            l.p99 * 1e3, l.max * 1e3, errors);
+            report.field(load::error_kind_name(static_cast<load::ErrorKind>(k)), r.errors[k]);
+        report.close_object().end();
+        fmt::print("{}", line);
         return;
     }
     if (global.quiet) return;

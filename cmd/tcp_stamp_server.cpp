@@ -9,6 +9,7 @@
 #include "clock.hpp"
 #include "error.hpp"
 #include "event_loop.hpp"
+#include "json.hpp"
 #include "output.hpp"
 #include "signals.hpp"
 #include "stamp_datagram.hpp"
@@ -73,10 +74,9 @@ private:
 };
 
 // The tutorial's log line "client IP PORT", or the same as a JSON object.
-void append_client_line(std::string& out, const SocketAddress& peer, bool json) {
-    if (json)
-        fmt::format_to(std::back_inserter(out), "{{\"type\":\"client\",\"ip\":\"{}\",\"port\":{}}}\n",
-                       peer.ip(), peer.port());
+void append_client_line(std::string& out, const SocketAddress& peer, bool as_json) {
+    if (as_json)
+        json::Line(out).field("type", "client").field("ip", peer.ip()).field("port", peer.port()).end();
     else
         fmt::format_to(std::back_inserter(out), "client {} {}\n", peer.ip(), peer.port());
 }
@@ -387,10 +387,17 @@ void print_stats(Shared& shared, const Options& opt, const GlobalOptions& global
     std::uint64_t served = shared.served, failed = shared.failed, accept_errors = shared.accept_errors,
                   refused = shared.refused;
     if (global.json) {
-        shared.log.write(fmt::format(
-            "{{\"type\":\"stats\",\"model\":\"{}\",\"served\":{},\"failed\":{},\"accept_errors\":{},"
-            "\"refused\":{},\"seconds\":{:.6f}}}\n",
-            model_name(opt.model), served, failed, accept_errors, refused, seconds));
+        std::string line;
+        json::Line(line)
+            .field("type", "stats")
+            .field("model", model_name(opt.model))
+            .field("served", served)
+            .field("failed", failed)
+            .field("accept_errors", accept_errors)
+            .field("refused", refused)
+            .field("seconds", json::Fixed{seconds, 6})
+            .end();
+        shared.log.write(line);
     } else {
         fmt::print(stderr,
                    "served {} connections, {} failed, {} accept errors, {} refused in {:.3f} s ({} model)\n",
@@ -430,13 +437,21 @@ int run_datagram_server(const Options& opt, const GlobalOptions& global) {
     signals.read();
     if (opt.stats) {
         double seconds = seconds_between(start, Clock::now());
-        if (global.json)
-            log.write(fmt::format("{{\"type\":\"stats\",\"transport\":\"udp\",\"received\":{},\"served\":{},"
-                                  "\"rate_limited\":{},\"seconds\":{:.6f}}}\n",
-                                  c.received, c.served, c.limited, seconds));
-        else
+        if (global.json) {
+            std::string stats;
+            json::Line(stats)
+                .field("type", "stats")
+                .field("transport", "udp")
+                .field("received", c.received)
+                .field("served", c.served)
+                .field("rate_limited", c.limited)
+                .field("seconds", json::Fixed{seconds, 6})
+                .end();
+            log.write(stats);
+        } else {
             fmt::print(stderr, "received {} datagrams, served {}, {} rate-limited in {:.3f} s (udp)\n",
                        c.received, c.served, c.limited, seconds);
+        }
     }
     return server_exit_code(log);
 }

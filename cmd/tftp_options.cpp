@@ -19,4 +19,14 @@ void add_timing_options(CLI::App& app, tftp::Timing& timing) {
         ->type_name("US");
 }
 
+void add_counter_fields(json::Line& line, const tftp::Counters& counters) {
+    line.field("retransmits", counters.retransmits)
+        .field("timeouts", counters.timeouts)
+        .field("duplicates", counters.duplicates)
+        .field("malformed", counters.malformed)
+        .field("unknown_tid", counters.unknown_tid)
+        .field("dropped", counters.dropped)
+        .field("window_cuts", counters.window_cuts);
+}
+
 } // namespace netlab::cmd

@@ -4,6 +4,8 @@
 #include "address.hpp"
 #include "confine.hpp"
 #include "error.hpp"
+#include "json.hpp"
+#include "json_reader.hpp"
 #include "score_record.hpp"
 #include "text.hpp"
 #include "tftp.hpp"
@@ -265,10 +267,11 @@ void address(Input in) {
 
 // ---- text shown to people ----
 
-bool valid_utf8_without_controls(std::string_view s) {
+// True when s is UTF-8 (RFC 3629); with no_controls, also free of C0 controls, DEL and C1 controls.
+bool valid_utf8(std::string_view s, bool no_controls = false) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7f) return false;
+        if (no_controls && (c < 0x20 || c == 0x7f)) return false;
         if (c < 0x80) {
             ++i;
             continue;
@@ -282,10 +285,15 @@ bool valid_utf8_without_controls(std::string_view s) {
             cp = cp << 6 | (b & 0x3F);
         }
         if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF) return false;
-        if ((cp >= 0xD800 && cp <= 0xDFFF) || cp < 0xA0) return false; // surrogates, C1 controls
+        if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+        if (no_controls && cp < 0xA0) return false; // C1 controls
         i += len;
     }
     return true;
+}
+
+bool valid_utf8_without_controls(std::string_view s) {
+    return valid_utf8(s, true);
 }
 
 // Undoes escape_terminal: "\\" and "\xNN"; nullopt for anything else after a backslash.
@@ -322,20 +330,15 @@ void text_escape(Input in) {
         });
         NETLAB_EXPECT(is_plain_ascii(part) == plain);
     }
-    std::string json;
-    append_json_string(json, text);
-    NETLAB_EXPECT(json.size() >= 2 && json.front() == '"' && json.back() == '"');
-    NETLAB_EXPECT(valid_utf8_without_controls(json));
-    std::string unquoted;
-    for (std::size_t i = 1; i + 1 < json.size(); ++i) {
-        if (json[i] == '"') NETLAB_EXPECT(false); // an unescaped quote would end the string early
-        if (json[i] == '\\') {
-            ++i;
-            NETLAB_EXPECT(i + 1 < json.size() && (json[i] == '"' || json[i] == '\\'));
-        }
-        unquoted += json[i];
-    }
-    NETLAB_EXPECT(unquoted == shown);
+    // The JSON line carries the bytes exactly (in "name", or in "name_hex" when they are not UTF-8) and
+    // holds no control character but its final newline, whatever the name.
+    std::string line;
+    json::Line(line).field("name", text).end();
+    NETLAB_EXPECT(!line.empty() && line.back() == '\n');
+    NETLAB_EXPECT(valid_utf8_without_controls(std::string_view(line).substr(0, line.size() - 1)));
+    std::optional<test::json::Value> parsed = test::json::parse(line);
+    NETLAB_EXPECT(parsed && test::json::field_bytes(*parsed, "name") == std::string(text));
+    NETLAB_EXPECT((parsed->find("name_hex") != nullptr) == !valid_utf8(text));
 }
 
 // ---- file names from TFTP requests ----

@@ -1,4 +1,4 @@
-// Tests of lib/text: escaping untrusted names for terminals and JSON.
+// Tests of lib/text: escaping untrusted names for terminals, and the UTF-8 step lib/json shares.
 #include "text.hpp"
 
 #include <catch2/catch.hpp>
@@ -24,17 +24,25 @@ TEST_CASE("control characters and bad UTF-8 are escaped", "[text]") {
     CHECK(escape_terminal("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // surrogate
 }
 
-TEST_CASE("JSON strings are always valid", "[text]") {
-    auto json = [](std::string_view s) {
-        std::string out;
-        netlab::append_json_string(out, s);
-        return out;
+TEST_CASE("a UTF-8 step gives the code point, or the maximal subpart to replace", "[text]") {
+    auto step = [](std::string_view s) { return netlab::decode_utf8(s, 0); };
+    CHECK(step("A").valid);
+    CHECK(step("A").code_point == U'A');
+    CHECK(step("\xC3\xA9").length == 2);
+    CHECK(step("\xC3\xA9").code_point == U'\u00E9');
+    CHECK(step("\xE5\xBC\xA0").code_point == U'\u5F20');
+    CHECK(step("\xF4\x8F\xBF\xBF").code_point == U'\U0010FFFF');
+    struct Bad {
+        std::string_view bytes;
+        std::size_t length;
     };
-    CHECK(json("Mike") == "\"Mike\"");
-    CHECK(json("say \"hi\"") == "\"say \\\"hi\\\"\"");
-    CHECK(json("a\nb") == "\"a\\\\x0ab\"");
-    CHECK(json("\xff") == "\"\\\\xff\"");
-    CHECK(json("张三") == "\"张三\"");
+    for (const Bad& b : {Bad{"\xE4\xB8", 2}, Bad{"\xE4\xB8x", 2}, Bad{"\xF0\x9F\x8E", 3}, Bad{"\xC0\xAF", 1},
+                         Bad{"\xE0\x80\xAF", 1}, Bad{"\xED\xA0\x80", 1}, Bad{"\xF4\x90\x80\x80", 1},
+                         Bad{"\x80", 1}, Bad{"\xFF", 1}}) {
+        INFO(b.bytes);
+        CHECK_FALSE(step(b.bytes).valid);
+        CHECK(step(b.bytes).length == b.length);
+    }
 }
 
 TEST_CASE("a byte to escape is found at any position of a long name", "[text]") {
@@ -47,12 +55,18 @@ TEST_CASE("a byte to escape is found at any position of a long name", "[text]") 
                 std::string s = name;
                 s[i] = good;
                 CHECK(netlab::is_plain_ascii(s));
+                CHECK(netlab::is_plain_json(s));
             }
+            std::string quoted = name;
+            quoted[i] = '"';
+            CHECK(netlab::is_plain_ascii(quoted));
+            CHECK_FALSE(netlab::is_plain_json(quoted));
             for (char bad : {'\0', '\x1f', '\x7f', '\x80', '\xff', '\\'}) {
                 std::string s = name;
                 s[i] = bad;
                 INFO("size " << size << ", byte " << int(static_cast<unsigned char>(bad)) << " at " << i);
                 CHECK_FALSE(netlab::is_plain_ascii(s));
+                CHECK_FALSE(netlab::is_plain_json(s));
             }
         }
     }
