@@ -1,15 +1,19 @@
 // Integration tests of udp-send and udp-recv: the real binary on loopback, ephemeral ports.
+#include "json_reader.hpp"
 #include "netlab_test.hpp"
 
+#include "json.hpp"
 #include "score_record.hpp"
 #include "sys.hpp"
 #include "udp.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <unistd.h>
 
 using namespace netlab::test;
 using netlab::ChildProcess;
@@ -218,4 +222,84 @@ TEST_CASE("writing records to a full disk is an error, not silent loss", "[udp][
     run_netlab({"udp-send", localhost(port)});
     CHECK(recv.wait(5s) == 1);
     CHECK_THAT(recv.read_all_stderr(1s), Catch::Contains("write stdout: No space left on device"));
+}
+
+namespace {
+
+// Names that the old JSON output could not carry: the issue's control character, quote and
+// backslash; bytes that are not UTF-8 (0xFF, an overlong '/', a surrogate, a sequence cut short);
+// UTF-8 of 2, 3 and 4 bytes; a terminal escape sequence with DEL and the 8-bit CSI.
+const std::vector<std::string> awkward_names = {
+    "a\x01"
+    "b\"\\",
+    "\xff\xfe"
+    "caf\xc3\xa9",
+    "\xc0\xaf\xed\xa0\x80\xe4\xb8",
+    "caf\xc3\xa9 \xe5\xbc\xa0\xe4\xb8\x89 \xf0\x9f\x8e\x89",
+    "\x1b[31mred\t\x7f\xc2\x9b"
+    "2J\n",
+};
+
+// Sends each name with udp-send to a udp-recv --json and returns the JSON lines it printed.
+std::vector<std::string> records_for(const std::vector<std::string>& names) {
+    ChildProcess recv = start_netlab(
+        {"udp-recv", "--port", "0", "--count", std::to_string(names.size()), "--timeout", "5", "--json"});
+    std::uint16_t port = wait_for_listening_port(recv);
+    std::vector<std::string> lines;
+    for (const auto& name : names) {
+        // argv carries any bytes but NUL, and udp-send puts them in the record as they are.
+        RunResult send =
+            run_netlab({"udp-send", localhost(port), "--name", name, "--math", "1", "--chinese", "2"});
+        CHECK(send.status == 0);
+        auto line = recv.read_stdout_line(5s);
+        REQUIRE(line);
+        lines.push_back(*line);
+    }
+    CHECK(recv.wait(5s) == 0);
+    return lines;
+}
+
+} // namespace
+
+TEST_CASE("udp-recv --json carries every name byte for byte", "[udp][integration][json]") {
+    std::vector<std::string> lines = records_for(awkward_names);
+    for (std::size_t i = 0; i < awkward_names.size(); ++i) {
+        INFO(lines[i]);
+        auto record = netlab::test::json::parse(lines[i]);
+        REQUIRE(record);
+        CHECK(netlab::test::json::field_bytes(*record, "name") == awkward_names[i]);
+        CHECK(record->find("math")->text == "1");
+        // Lines are safe to show: no control byte, escaped or not.
+        CHECK(std::none_of(lines[i].begin(), lines[i].end(), [](char c) { return c >= 0 && c < 0x20; }));
+    }
+    auto first = netlab::test::json::parse(lines[0]);
+    REQUIRE(first);
+    CHECK(lines[0] == R"({"type":"record","ip":"127.0.0.1","port":)" + first->find("port")->text +
+                          R"(,"name":"a\u0001b\"\\","math":1,"chinese":2})");
+    CHECK_THAT(lines[1], Catch::Contains("\"name\":\"\xEF\xBF\xBD\xEF\xBF\xBD"
+                                         "caf\xC3\xA9\",\"name_hex\":\"fffe636166c3a9\""));
+    CHECK_THAT(lines[3], Catch::Contains("\"name\":\"" + awkward_names[3] + "\",\"math\""));
+}
+
+TEST_CASE("python3's json module reads the same bytes from udp-recv --json", "[udp][integration][json]") {
+    const std::string python = "/usr/bin/python3";
+    if (access(python.c_str(), X_OK) != 0) NETLAB_SKIP("needs python3");
+    std::vector<std::string> lines = records_for(awkward_names);
+    // The line goes as hex, so no locale decodes it on the way; the bytes come back as hex. "name"
+    // must also be what Python itself makes of the bytes with errors="replace".
+    const char* script = "import json, sys\n"
+                         "r = json.loads(bytes.fromhex(sys.argv[1]))\n"
+                         "b = bytes.fromhex(r['name_hex']) if 'name_hex' in r else r['name'].encode()\n"
+                         "assert r['name'] == b.decode('utf-8', 'replace'), r\n"
+                         "print(b.hex())\n";
+    for (std::size_t i = 0; i < awkward_names.size(); ++i) {
+        std::string line_hex, name_hex;
+        netlab::json::append_hex(line_hex, lines[i]);
+        netlab::json::append_hex(name_hex, awkward_names[i]);
+        ChildProcess decode = ChildProcess::spawn({python, "-c", script, line_hex});
+        std::string out = decode.read_all_stdout(10s);
+        INFO(lines[i] << "\n" << decode.read_all_stderr(1s));
+        CHECK(decode.wait(10s) == 0);
+        CHECK(out == name_hex + "\n");
+    }
 }
