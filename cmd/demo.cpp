@@ -42,8 +42,8 @@ void show_command(const std::vector<std::string>& argv) {
 }
 
 // Starts a server given `--port 0` and returns it with the port it printed on stderr.
-std::pair<ChildProcess, std::string> start_listening(const std::vector<std::string>& argv,
-                                                     const std::string& label) {
+std::pair<ChildProcess, std::string> start_server(const std::vector<std::string>& argv,
+                                                  const std::string& label) {
     show_command(argv);
     ChildProcess server = ChildProcess::spawn(argv);
     auto line = server.read_stderr_line(3s);
@@ -55,16 +55,17 @@ std::pair<ChildProcess, std::string> start_listening(const std::vector<std::stri
 
 // Starts `netlab udp-recv --port 0` and returns it with the port it printed.
 std::pair<ChildProcess, std::string> start_receiver(const std::string& self, int records) {
-    return start_listening(
+    return start_server(
         {self, "udp-recv", "--port", "0", "--count", std::to_string(records), "--timeout", "5", "--stats"},
         "receiver");
 }
 
-void run_step(const std::vector<std::string>& argv, const std::string& label = "sender") {
+// Runs a client to its end and shows each line it printed.
+void run_client(const std::vector<std::string>& argv, const std::string& label = "sender") {
     show_command(argv);
-    ChildProcess sender = ChildProcess::spawn(argv, true, false);
-    std::string output = sender.read_all_stdout(3s);
-    auto status = sender.wait(3s);
+    ChildProcess client = ChildProcess::spawn(argv, true, false);
+    std::string output = client.read_all_stdout(3s);
+    auto status = client.wait(3s);
     if (!status || *status != 0) throw Error("run", argv[1], "the demo step failed");
     for (std::size_t pos = 0; pos < output.size();) {
         auto nl = output.find('\n', pos);
@@ -78,7 +79,7 @@ std::pair<ChildProcess, std::string> start_stamp_server(const std::string& self,
                                                         std::vector<std::string> extra) {
     std::vector<std::string> argv = {self, "tcp-stamp-server", "--port", "0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return start_listening(argv, "server");
+    return start_server(argv, "server");
 }
 
 void stop_stamp_server(ChildProcess& server) {
@@ -89,20 +90,20 @@ void stop_stamp_server(ChildProcess& server) {
 }
 
 // The TCP part: the tutorial's exchange (connect, read "%lld\n", close), then a 1-second load burst.
-void run_tcp_demo(const std::string& self) {
+void demo_tcp_stamp(const std::string& self) {
     say("");
     say("== TCP: the time-stamp server answers each connection with the time and closes it ==");
     {
         auto [server, port] = start_stamp_server(self, {});
-        run_step({self, "tcp-stamp-client", "127.0.0.1:" + port, "--human"}, "client");
+        run_client({self, "tcp-stamp-client", "127.0.0.1:" + port, "--human"}, "client");
         if (auto line = server.read_stdout_line(3s)) say("  [server] " + *line);
         stop_stamp_server(server);
     }
     say("A 1-second load burst, 8 connections in flight (-q: a log line per connection would be the "
         "bottleneck):");
     auto [server, port] = start_stamp_server(self, {"-q", "--stats"});
-    run_step({self, "tcp-stamp-client", "127.0.0.1:" + port, "--duration", "1", "--concurrency", "8"},
-             "load");
+    run_client({self, "tcp-stamp-client", "127.0.0.1:" + port, "--duration", "1", "--concurrency", "8"},
+               "load");
     stop_stamp_server(server);
 }
 
@@ -123,10 +124,10 @@ void demo_file_transfer(const std::string& self) {
     } remove{dir};
     const std::string served = (dir / "lecture.bin").string(), fetched = (dir / "copy.bin").string();
     {
-        std::mt19937 bytes(2026);
+        std::mt19937 random(2026);
         std::ofstream out(served, std::ios::binary);
         for (int i = 0; i < 200 * 1024 / 4; ++i) {
-            auto word = static_cast<std::uint32_t>(bytes());
+            auto word = static_cast<std::uint32_t>(random());
             out.write(reinterpret_cast<const char*>(&word), sizeof word);
         }
         if (!out.flush()) throw Error("write", served, "the demo file could not be written");
@@ -137,15 +138,15 @@ void demo_file_transfer(const std::string& self) {
                              fs::perms::others_read | fs::perms::others_exec);
     fs::permissions(served, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                                 fs::perms::others_read);
-    auto [server, port] = start_listening({self, "ftp-serve", "--root", dir.string(), "-b", "127.0.0.1",
-                                           "--port", "0", "--count", "1", "--drop", "0.05", "--seed", "4"},
-                                          "server");
-    std::vector<std::string> get = {self,           "ftp-get", "127.0.0.1:" + port,
-                                    "lecture.bin",  "-o",      fetched,
-                                    "--windowsize", "4",       "--drop",
-                                    "0.05",         "--seed",  "4"};
-    show_command(get);
-    ChildProcess client = ChildProcess::spawn(get, false, true);
+    auto [server, port] = start_server({self, "ftp-serve", "--root", dir.string(), "-b", "127.0.0.1",
+                                        "--port", "0", "--count", "1", "--drop", "0.05", "--seed", "4"},
+                                       "server");
+    std::vector<std::string> get_argv = {self,           "ftp-get", "127.0.0.1:" + port,
+                                         "lecture.bin",  "-o",      fetched,
+                                         "--windowsize", "4",       "--drop",
+                                         "0.05",         "--seed",  "4"};
+    show_command(get_argv);
+    ChildProcess client = ChildProcess::spawn(get_argv, false, true);
     std::string summary = client.read_all_stderr(5s);
     auto status = client.wait(5s);
     if (!status || *status != 0)
@@ -159,10 +160,10 @@ void demo_file_transfer(const std::string& self) {
     std::string listing = sums.read_all_stdout(5s);
     if (sums.wait(5s) != 0) throw Error("run", "sha256sum", "it did not check the two files");
     auto second = listing.find('\n') + 1;
-    std::string a = listing.substr(0, 64), b = listing.substr(second, 64);
+    std::string served_digest = listing.substr(0, 64), fetched_digest = listing.substr(second, 64);
     for (std::size_t pos = 0; pos < listing.size(); pos = listing.find('\n', pos) + 1)
         say("  " + listing.substr(pos, listing.find('\n', pos) - pos));
-    bool same = a.size() == 64 && a == b;
+    bool same = served_digest.size() == 64 && served_digest == fetched_digest;
     say(same ? "  the digests are identical: every byte arrived" : "  the digests DIFFER");
     if (!same) throw Error("check", "ftp-get", "the fetched file differs from the served one");
     say("Each lost DATA or ACK was sent again when its timer ran out (the retransmits above); the "
@@ -171,7 +172,7 @@ void demo_file_transfer(const std::string& self) {
 
 // Multicast across hosts made as network namespaces (lib/netns.hpp): one sender, two members, one
 // host that did not join. Needs root; the lab is deleted when the demo ends, however it ends.
-void multicast_demo(const std::string& self) {
+void demo_multicast(const std::string& self) {
     say("");
     say("== Multicast: one sender, receivers on two other hosts (network namespaces h1..h3 on a bridge) "
         "==");
@@ -196,12 +197,12 @@ void multicast_demo(const std::string& self) {
             if (text->find("listening on") != std::string::npos) break;
         }
     }
-    std::vector<std::string> send = {self,     "mcast", "send",   "--group", "239.0.0.1", "--ttl", "1",
-                                     "--name", "Lucy",  "--math", "91",      "--chinese", "88"};
+    std::vector<std::string> send_argv = {self,     "mcast", "send",   "--group", "239.0.0.1", "--ttl", "1",
+                                          "--name", "Lucy",  "--math", "91",      "--chinese", "88"};
     std::string line = "$ ip netns exec h1 netlab";
-    for (std::size_t i = 1; i < send.size(); ++i) line += " " + send[i];
+    for (std::size_t i = 1; i < send_argv.size(); ++i) line += " " + send_argv[i];
     say(line);
-    ChildProcess sender = ChildProcess::spawn(lab.exec_argv("h1", send));
+    ChildProcess sender = ChildProcess::spawn(lab.exec_argv("h1", send_argv));
     std::string sent = sender.read_all_stdout(3s);
     if (sender.wait(3s) != 0) throw Error("run", "mcast send", "the demo step failed");
     say("  [h1] " + sent.substr(0, sent.find('\n')));
@@ -225,7 +226,7 @@ void demo_process_pool(const std::string& self) {
         self,          "pool-server", "--bind",      "127.0.0.1", "--port",        "0", "--start",   "2",
         "--min-spare", "2",           "--max-spare", "3",         "--max-clients", "6", "--work-ms", "300",
         "--tick-ms",   "100"};
-    auto [server, port] = start_listening(argv, "pool");
+    auto [server, port] = start_server(argv, "pool");
     SocketAddress to = SocketAddress::loopback(Family::v4, parse_port(port));
     say("  ('.' idle, 'X' busy, 'G' retiring, ' ' free; 300 ms of work per client)");
     if (auto first = server.read_stderr_line(2s)) say("  [pool] " + *first);
@@ -260,13 +261,13 @@ void demo_process_pool(const std::string& self) {
     say("SIGTERM: the pool let busy workers finish, reaped every one and exited 0.");
 }
 
-int run_demo(const Options& opt) {
-    std::string self = self_executable();
+// The tutorial's UDP exchange: one receiver, a few records from udp-send, the first one hexdumped.
+void demo_udp(const std::string& self, int records) {
     say("== UDP: one receiver, a few score records (struct msg_st: math, chinese, name) ==");
-    auto [receiver, port] = start_receiver(self, opt.records);
+    auto [receiver, port] = start_receiver(self, records);
     std::string to = "127.0.0.1:" + port;
     const char* names[] = {"Mike", "Lucy", "Wang Wei", "Ana"};
-    for (int i = 0; i < opt.records; ++i) {
+    for (int i = 0; i < records; ++i) {
         std::vector<std::string> argv = {self,
                                          "udp-send",
                                          to,
@@ -277,7 +278,7 @@ int run_demo(const Options& opt) {
                                          "--chinese",
                                          std::to_string(95 - 5 * i)};
         if (i == 0) argv.push_back("--hexdump");
-        run_step(argv);
+        run_client(argv);
         for (int line = 0; line < 2; ++line)
             if (auto text = receiver.read_stdout_line(3s)) say("  [receiver] " + *text);
     }
@@ -286,9 +287,14 @@ int run_demo(const Options& opt) {
     if (!status || *status != 0) throw Error("run", "udp-recv", "the receiver did not finish cleanly");
     say("The hexdump shows the numbers in network byte order (big-endian): the receiver must ntohl() "
         "them.");
-    run_tcp_demo(self);
+}
+
+int run_demo(const Options& opt) {
+    std::string self = self_executable();
+    demo_udp(self, opt.records);
+    demo_tcp_stamp(self);
     demo_file_transfer(self);
-    multicast_demo(self);
+    demo_multicast(self);
     demo_process_pool(self);
     return 0;
 }
