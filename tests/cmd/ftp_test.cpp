@@ -1,5 +1,6 @@
 // Integration tests of ftp-serve and ftp-get: downloads, confinement, hostile packets, negotiation,
 // rollover, concurrency, failures, uploads, and interop with curl, tftp-hpa, atftp, tftpd-hpa, atftpd.
+#include "json_reader.hpp"
 #include "netlab_test.hpp"
 #include "netns_lab.hpp"
 #include "tftp_peer.hpp"
@@ -961,4 +962,24 @@ TEST_CASE("netlab demo fetches a file over TFTP with loss and the digests agree"
     REQUIRE(served_line.size() > 66);
     CHECK(served_line.substr(2, 64) == fetched_line.substr(2, 64));
     CHECK_THAT(out, Catch::Contains("  the digests are identical: every byte arrived\n"));
+}
+
+TEST_CASE("ftp-serve --json logs a requested file name byte for byte", "[ftp][integration][json]") {
+    // A name with a control character, a quote and bytes that are not UTF-8, refused as not found.
+    Served s({"--json"});
+    const std::string name = "\xff\x01\"x\xc3";
+    RawPeer client;
+    client.send(s.port, rrq(name));
+    auto answer = client.receive(10s);
+    REQUIRE(answer.ok());
+    CHECK(std::holds_alternative<tftp::ErrorPacket>(answer.packet));
+    auto line = s.server->read_stdout_line(10s);
+    REQUIRE(line);
+    INFO(*line);
+    auto record = netlab::test::json::parse(*line);
+    REQUIRE(record);
+    CHECK(netlab::test::json::field_bytes(*record, "file") == name);
+    CHECK(record->find("file_hex")->text == "ff012278c3");
+    CHECK(record->find("ok")->text == "false");
+    CHECK(record->find("error")->kind == netlab::test::json::Value::Kind::string);
 }
