@@ -187,11 +187,7 @@ Runner register_ftp_get(CLI::App& app, const GlobalOptions& global) {
         ->transform(CLI::AsSizeValue(false))
         ->type_name("BYTES");
     add_timing_options(app, opt->timing);
-    app.add_option("--drop", opt->impairment.drop, "Drop this fraction of packets sent (0..1)")
-        ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--dup", opt->impairment.dup, "Send this fraction of packets twice (0..1)")
-        ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--seed", opt->impairment.seed, "Seed of --drop and --dup (default 1)");
+    add_impairment_options(app, opt->impairment);
     return [opt, &global] { return run_ftp_get(*opt, global); };
 }
 

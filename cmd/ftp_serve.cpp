@@ -189,11 +189,7 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
            "--max-timeout", opt->max_timeout,
            "Largest timeout option granted in seconds; larger ones are left out of the OACK (default 5)")
         ->check(CLI::Range(1, 255));
-    app.add_option("--drop", opt->config.impairment.drop, "Drop this fraction of packets sent (0..1)")
-        ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--dup", opt->config.impairment.dup, "Send this fraction of packets twice (0..1)")
-        ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--seed", opt->config.impairment.seed, "Seed of --drop and --dup (default 1)");
+    add_impairment_options(app, opt->config.impairment);
     app.add_option("--count", opt->count, "Exit after this many requests (default: run until a signal)");
     return [opt, &global] { return run_ftp_serve(*opt, global); };
 }

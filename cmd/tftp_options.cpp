@@ -1,3 +1,4 @@
+// The options ftp-serve and ftp-get share: timing, and the loss and duplication they can simulate.
 #include "tftp_options.hpp"
 
 namespace netlab::cmd {
@@ -17,6 +18,14 @@ void add_timing_options(CLI::App& app, tftp::Timing& timing) {
            "up to US each time (default 50; 0 = always sleep)")
         ->check(CLI::Range(0.0, 10000.0))
         ->type_name("US");
+}
+
+void add_impairment_options(CLI::App& app, tftp::Impairment& impairment) {
+    app.add_option("--drop", impairment.drop, "Drop this fraction of packets sent (0..1)")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--dup", impairment.dup, "Send this fraction of packets twice (0..1)")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--seed", impairment.seed, "Seed of --drop and --dup (default 1)");
 }
 
 void add_counter_fields(json::Line& line, const tftp::Counters& counters) {
