@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <ctime>
 
@@ -20,6 +21,11 @@ Clock::time_point Pacer::due(std::uint64_t sent) const {
     if (unlimited()) return start_;
     return start_ + std::chrono::duration_cast<Clock::duration>(
                         std::chrono::duration<double>(static_cast<double>(sent) / rate_));
+}
+
+int timeout_ms_until(Clock::time_point deadline, Clock::time_point now) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    return left <= 0 ? 0 : static_cast<int>(std::min<decltype(left)>(left, INT_MAX));
 }
 
 void sleep_until(Clock::time_point when) {

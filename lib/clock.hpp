@@ -29,6 +29,11 @@ private:
     Clock::time_point start_;
 };
 
+// Milliseconds from `now` until `deadline` for a poll(2) or epoll_wait(2) timeout: 0 once it has
+// passed, at most INT_MAX. Rounded up, so that a wait never ends just short of its deadline and the
+// loop around it spins through the last millisecond with timeouts of 0.
+int timeout_ms_until(Clock::time_point deadline, Clock::time_point now = Clock::now());
+
 // Sleeps until the given time (clock_nanosleep, restarted after signals).
 void sleep_until(Clock::time_point when);
 

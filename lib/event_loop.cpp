@@ -4,7 +4,6 @@
 #include "error.hpp"
 
 #include <cerrno>
-#include <climits>
 #include <string>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -65,11 +64,6 @@ void Wakeup::notify() noexcept {
 void Wakeup::drain() noexcept {
     std::uint64_t count;
     [[maybe_unused]] ssize_t n = ::read(fd_.get(), &count, sizeof count);
-}
-
-int timeout_ms_until(Clock::time_point deadline) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left <= 0 ? 0 : static_cast<int>(left > INT_MAX ? INT_MAX : left);
 }
 
 } // namespace netlab

@@ -47,7 +47,4 @@ private:
     Fd fd_;
 };
 
-// Milliseconds from now until `deadline`, rounded up, for a wait's timeout (0 when it has passed).
-int timeout_ms_until(Clock::time_point deadline);
-
 } // namespace netlab

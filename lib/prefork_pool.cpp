@@ -69,12 +69,6 @@ Fd open_listener(const SocketAddress& addr, int backlog, bool reuseport, bool li
     return fd;
 }
 
-int ms_until(Clock::time_point when, Clock::time_point now) {
-    if (when <= now) return 0;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count() + 1;
-    return static_cast<int>(std::min<long long>(ms, 60'000));
-}
-
 std::int64_t unix_ms_now() {
     timespec ts{};
     ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -354,7 +348,7 @@ void PreforkPool::run() {
         auto wake = next_tick;
         if (scan_due) wake = std::min(wake, *scan_due);
         if (kill_at && !killed) wake = std::min(wake, *kill_at);
-        unsigned ready = epoll_wait_tags(epoll_, ms_until(wake, now));
+        unsigned ready = epoll_wait_tags(epoll_, timeout_ms_until(wake, now));
         now = Clock::now();
         bool dump = false;
         if (ready & (1u << tag_first)) {

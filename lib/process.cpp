@@ -20,11 +20,6 @@ namespace netlab {
 
 namespace {
 
-int remaining_ms(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left < 0 ? 0 : static_cast<int>(left > INT_MAX ? INT_MAX : left);
-}
-
 void check_spawn(int rc, const char* action, const std::string& object) {
     if (rc != 0) throw Error(action, object, rc);
 }
@@ -101,7 +96,7 @@ std::optional<std::string> ChildProcess::read_line(Stream& s, std::chrono::milli
             return std::exchange(s.pending, std::string());
         }
         pollfd p{s.fd.get(), POLLIN, 0};
-        int n = ::poll(&p, 1, remaining_ms(deadline));
+        int n = ::poll(&p, 1, timeout_ms_until(deadline));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return std::nullopt;
         char buf[4096];
@@ -117,7 +112,7 @@ std::optional<std::string> ChildProcess::read_line(Stream& s, std::chrono::milli
 std::string ChildProcess::read_all(Stream& s, std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
     std::string all;
-    while (auto line = read_line(s, std::chrono::milliseconds(remaining_ms(deadline)))) {
+    while (auto line = read_line(s, std::chrono::milliseconds(timeout_ms_until(deadline)))) {
         all += *line;
         all += '\n';
     }
@@ -152,7 +147,7 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
             return status_;
         }
         if (rc < 0 && errno != EINTR) throw Error("waitpid", std::to_string(pid_), errno);
-        int left = remaining_ms(deadline);
+        int left = timeout_ms_until(deadline);
         if (left == 0) return std::nullopt;
         if (pidfd_.valid()) {
             pollfd p{pidfd_.get(), POLLIN, 0};

@@ -1,7 +1,8 @@
-// Tests of lib/clock: the pacer's arithmetic.
+// Tests of lib/clock: the pacer's arithmetic and the timeout until a deadline.
 #include "clock.hpp"
 
 #include <catch2/catch.hpp>
+#include <climits>
 
 using namespace std::chrono_literals;
 
@@ -22,4 +23,16 @@ TEST_CASE("a paced sender gets rate items per second, evenly", "[clock]") {
     CHECK(pacer.allowed(t0 + 1s, 0, 64) == 64); // capped by the batch limit
     CHECK(pacer.allowed(t0 + 1s, 1001, 64) == 0);
     CHECK(pacer.due(500) - t0 == 500ms);
+}
+
+TEST_CASE("timeout_ms_until rounds up and never goes negative", "[clock]") {
+    auto now = netlab::Clock::now();
+    CHECK(netlab::timeout_ms_until(now - 1s, now) == 0);
+    CHECK(netlab::timeout_ms_until(now, now) == 0);
+    CHECK(netlab::timeout_ms_until(now + 1us, now) == 1);
+    CHECK(netlab::timeout_ms_until(now + 1500us, now) == 2);
+    CHECK(netlab::timeout_ms_until(now + 3ms, now) == 3);
+    CHECK(netlab::timeout_ms_until(now + std::chrono::hours(24 * 365), now) == INT_MAX);
+    int ms = netlab::timeout_ms_until(netlab::Clock::now() + 1500us); // from the clock's own now
+    CHECK((ms == 1 || ms == 2));
 }
