@@ -4,6 +4,9 @@
 #include "error.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,19 +22,42 @@ void exit_child(int code) noexcept {
     ::_exit(code);
 }
 
+bool ExitedChild::succeeded() const {
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string ExitedChild::describe() const {
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char* name = sigabbrev_np(sig);
+        return fmt::format("killed by signal {} (SIG{})", sig, name ? name : "?");
+    }
+    return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+std::optional<ExitedChild> reap_exited_child() {
+    for (;;) {
+        ExitedChild child;
+        child.pid = ::waitpid(-1, &child.status, WNOHANG);
+        if (child.pid > 0) return child;
+        if (child.pid < 0 && errno == EINTR) continue;
+        return std::nullopt; // 0: children remain but none has exited; ECHILD: no children at all
+    }
+}
+
+void kill_child(pid_t pid) noexcept {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
 Reaped reap_exited_children() {
     Reaped reaped;
-    for (;;) {
-        int status = 0;
-        pid_t pid = ::waitpid(-1, &status, WNOHANG);
-        if (pid > 0) {
-            ++reaped.exited;
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++reaped.failed;
-            continue;
-        }
-        if (pid < 0 && errno == EINTR) continue;
-        return reaped; // 0: children remain but none has exited; ECHILD: no children at all
+    while (std::optional<ExitedChild> child = reap_exited_child()) {
+        ++reaped.exited;
+        if (!child->succeeded()) ++reaped.failed;
     }
+    return reaped;
 }
 
 } // namespace netlab

@@ -1,6 +1,8 @@
-// A dynamic pre-forked pool of worker processes (fork(2), waitpid(2), signalfd(2), epoll(7)).
+// A dynamic pre-forked pool of worker processes (fork(2), waitpid(2), signalfd(2), epoll(7)), on
+// lib/children and lib/event_loop.
 #include "prefork_pool.hpp"
 
+#include "children.hpp"
 #include "clock.hpp"
 #include "error.hpp"
 #include "sockopt.hpp"
@@ -15,42 +17,21 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace netlab::pool {
 
 namespace {
 
-constexpr std::uint32_t tag_first = 0;  // parent: signalfd; worker: listening socket
-constexpr std::uint32_t tag_second = 1; // parent: scoreboard eventfd; worker: control pipe
+constexpr std::uint64_t tag_first = 0;  // parent: signalfd; worker: listening socket
+constexpr std::uint64_t tag_second = 1; // parent: scoreboard eventfd; worker: control pipe
 constexpr int accept_batch = 8;         // connections a worker takes per wake-up at most
 
-Fd epoll_create() {
-    int fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (fd < 0) throw Error("epoll_create1", "", errno);
-    return Fd(fd);
-}
-
-void epoll_add(const Fd& ep, int fd, std::uint32_t events, std::uint32_t tag, const char* what) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u32 = tag;
-    if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) < 0) throw Error("epoll_ctl", what, errno);
-}
-
 // Ready tags as a bit set (1 << tag); 0 on timeout or a signal.
-unsigned epoll_wait_tags(const Fd& ep, int timeout_ms) {
-    epoll_event events[4];
-    int n = ::epoll_wait(ep.get(), events, 4, timeout_ms);
-    if (n < 0) {
-        if (errno == EINTR) return 0;
-        throw Error("epoll_wait", "", errno);
-    }
+unsigned wait_tags(Epoll& loop, int timeout_ms) {
     unsigned ready = 0;
-    for (int i = 0; i < n; ++i) ready |= 1u << events[i].data.u32;
+    for (const epoll_event& ev : loop.wait(timeout_ms)) ready |= 1u << ev.data.u64;
     return ready;
 }
 
@@ -75,15 +56,6 @@ std::int64_t unix_ms_now() {
     return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-std::string describe_exit(int status) {
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        const char* name = sigabbrev_np(sig);
-        return fmt::format("killed by signal {} (SIG{})", sig, name ? name : "?");
-    }
-    return fmt::format("exited with status {}", WEXITSTATUS(status));
-}
-
 } // namespace
 
 std::optional<AcceptMode> parse_accept_mode(std::string_view name) {
@@ -103,9 +75,8 @@ PreforkPool::PreforkPool(const SocketAddress& bind, const PoolConfig& config, Po
     bool reuseport = config.accept == AcceptMode::reuseport;
     listener_ = open_listener(bind, config.backlog, reuseport, !reuseport);
     local_ = sys::local_address(listener_);
-    epoll_ = epoll_create();
-    epoll_add(epoll_, signals_.fd().get(), EPOLLIN, tag_first, "signalfd");
-    epoll_add(epoll_, board_.notify_fd().get(), EPOLLIN, tag_second, "eventfd");
+    epoll_.add(signals_.fd().get(), EPOLLIN, tag_first);
+    epoll_.add(board_.notify_fd().get(), EPOLLIN, tag_second);
 }
 
 PreforkPool::~PreforkPool() {
@@ -113,10 +84,7 @@ PreforkPool::~PreforkPool() {
     for (std::size_t i = 0; i < board_.size(); ++i) {
         Slot& s = board_.slot(i);
         if (load_state(s) == SlotState::free || s.pid.load() <= 0) continue;
-        pid_t pid = s.pid.load();
-        ::kill(pid, SIGKILL);
-        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
+        kill_child(s.pid.load());
     }
 }
 
@@ -146,10 +114,12 @@ bool PreforkPool::spawn(std::size_t i) {
     s.started_ms.store(unix_ms_now());
     s.state.store(static_cast<std::uint32_t>(SlotState::idle));
     std::fflush(nullptr); // or the child would write the parent's buffered output a second time
-    pid_t pid = ::fork();
-    if (pid < 0) {
+    pid_t pid;
+    try {
+        pid = fork_process();
+    } catch (const Error& e) { // EAGAIN or ENOMEM: out of processes or memory, an episode to report
         s.state.store(static_cast<std::uint32_t>(SlotState::free));
-        spawn_failed(fmt::format("fork: {}", std::strerror(errno)));
+        spawn_failed(fmt::format("fork: {}", std::strerror(e.error_number())));
         return false;
     }
     if (pid == 0) {
@@ -186,7 +156,7 @@ void PreforkPool::worker_main(std::size_t i, Fd control) {
         // to the process they are sent to) but its epoll, eventfd reads and other workers' pipes must
         // not stay open here, or a retired worker's pipe would never reach end of file.
         ::close(signals_.fd().get());
-        ::close(epoll_.get());
+        ::close(epoll_.fd().get());
         for (auto& c : control_) ::close(c.release());
         // The parent blocked its signals for the signalfd: undo that, and let the parent alone decide
         // on Ctrl-C (sent to the whole process group) and on terminal hang-up.
@@ -206,16 +176,16 @@ void PreforkPool::worker_main(std::size_t i, Fd control) {
             own_listener = open_listener(local_, config_.backlog, true, true);
             listener = &own_listener;
         }
-        Fd ep = epoll_create();
+        Epoll loop(4);
         std::uint32_t listen_events = EPOLLIN;
         if (config_.accept == AcceptMode::exclusive) listen_events |= EPOLLEXCLUSIVE;
-        epoll_add(ep, listener->get(), listen_events, tag_first, "listening socket");
-        epoll_add(ep, control.get(), EPOLLIN, tag_second, "control pipe");
+        loop.add(listener->get(), listen_events, tag_first);
+        loop.add(control.get(), EPOLLIN, tag_second);
 
         Slot& s = board_.slot(i);
         std::uint64_t served = 0;
         for (;;) {
-            unsigned ready = epoll_wait_tags(ep, -1);
+            unsigned ready = wait_tags(loop, -1);
             // A wake-up for a connection is served even when the pipe closed at the same time: with
             // EPOLLEXCLUSIVE this worker may be the only one the kernel woke for it.
             if (ready & (1u << tag_first)) {
@@ -244,8 +214,8 @@ void PreforkPool::worker_main(std::size_t i, Fd control) {
     } catch (const std::exception&) {
         code = 1; // the parent reports the exit status and replaces the worker
     }
-    std::fflush(nullptr);
-    ::_exit(code);
+    std::fflush(nullptr); // the worker's own output; the parent's was flushed before the fork
+    exit_child(code);
 }
 
 void PreforkPool::retire(std::size_t i) {
@@ -255,18 +225,13 @@ void PreforkPool::retire(std::size_t i) {
 }
 
 void PreforkPool::reap() {
-    for (;;) {
-        int status = 0;
-        pid_t pid = ::waitpid(-1, &status, WNOHANG);
-        if (pid < 0 && errno == EINTR) continue;
-        if (pid <= 0) return;
-        std::size_t i = board_.find_pid(pid);
+    while (std::optional<ExitedChild> child = reap_exited_child()) {
+        std::size_t i = board_.find_pid(child->pid);
         if (i == board_.size()) continue; // not a worker of ours
         Slot& s = board_.slot(i);
-        bool expected = s.retiring.load() != 0 ||
-                        (WIFEXITED(status) && WEXITSTATUS(status) == 0 && config_.max_requests_per_child);
+        bool expected = s.retiring.load() != 0 || (child->succeeded() && config_.max_requests_per_child);
         if (!expected)
-            report(fmt::format("worker {} (pid {}) {}: slot freed", i, pid, describe_exit(status)));
+            report(fmt::format("worker {} (pid {}) {}: slot freed", i, child->pid, child->describe()));
         control_[i].reset();
         s.pid.store(0);
         s.retiring.store(0);
@@ -348,7 +313,7 @@ void PreforkPool::run() {
         auto wake = next_tick;
         if (scan_due) wake = std::min(wake, *scan_due);
         if (kill_at && !killed) wake = std::min(wake, *kill_at);
-        unsigned ready = epoll_wait_tags(epoll_, timeout_ms_until(wake, now));
+        unsigned ready = wait_tags(epoll_, timeout_ms_until(wake, now));
         now = Clock::now();
         bool dump = false;
         if (ready & (1u << tag_first)) {
@@ -399,22 +364,6 @@ void PreforkPool::run() {
         }
     }
     reap();
-}
-
-} // namespace netlab::pool
-
-namespace netlab::pool {
-
-bool send_reply(const Fd& connection, std::string_view data) {
-    while (!data.empty()) {
-        tcp::IoResult r = tcp::send_last(connection, data.data(), data.size());
-        if (!r.ok()) {
-            if (r.error == EPIPE || r.error == ECONNRESET) return false;
-            throw Error("send", "reply", r.error);
-        }
-        data.remove_prefix(r.bytes);
-    }
-    return true;
 }
 
 } // namespace netlab::pool

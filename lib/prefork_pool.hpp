@@ -3,6 +3,7 @@
 #pragma once
 
 #include "address.hpp"
+#include "event_loop.hpp"
 #include "fd.hpp"
 #include "pool_policy.hpp"
 #include "scoreboard.hpp"
@@ -86,7 +87,7 @@ private:
     SpawnPolicy policy_;
     Fd listener_; // exclusive, herd: the shared socket; reuseport: bound, never listening, holds the port
     SocketAddress local_;
-    Fd epoll_;
+    Epoll epoll_{4};
     std::vector<Fd> control_; // per slot: the write end of the worker's pipe; closing it retires the worker
     std::uint32_t generation_ = 0;
     int restart_pending_ = 0;
@@ -97,15 +98,6 @@ private:
     std::uint64_t failed_spawns_ = 0; // attempts failed in this episode
     std::string last_signature_;
 };
-
-} // namespace netlab::pool
-
-namespace netlab::pool {
-
-// Sends all of `data` on a connected socket without raising SIGPIPE. False when the peer is gone
-// (EPIPE, ECONNRESET): an expected outcome for a server. Throws Error on anything else. The caller
-// closes the connection next: the bytes go out with the FIN (tcp::send_last).
-bool send_reply(const Fd& connection, std::string_view data);
 
 } // namespace netlab::pool
 

@@ -42,6 +42,16 @@ IoResult send_last(const Fd& fd, const void* data, std::size_t size, bool nonblo
     return r;
 }
 
+IoResult send_reply(const Fd& fd, std::string_view reply, bool nonblocking) {
+    std::size_t sent = 0;
+    do { // an empty reply still ends the stream
+        IoResult r = send_last(fd, reply.data() + sent, reply.size() - sent, nonblocking);
+        sent += r.bytes;
+        if (!r.ok()) return {sent, r.error};
+    } while (sent < reply.size());
+    return {sent, 0};
+}
+
 IoResult receive(const Fd& fd, void* data, std::size_t size) {
     for (;;) {
         ssize_t n = ::recv(fd.get(), data, size, 0);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 namespace netlab::tcp {
 
@@ -38,6 +39,11 @@ IoResult send(const Fd& fd, const void* data, std::size_t size, bool nonblocking
 // close(2): closing with unread input from the peer resets the connection, and would throw away a
 // reply still held back. Nothing can be sent on the socket afterwards.
 IoResult send_last(const Fd& fd, const void* data, std::size_t size, bool nonblocking = false);
+// A server's whole reply, then the FIN with its last bytes (send_last). The result's error is the errno
+// that stopped it: EPIPE or ECONNRESET when the client has gone, an expected outcome for a server that
+// the caller counts rather than throws. `nonblocking` never waits on a slow client: a reply of a few
+// dozen bytes fits any socket buffer, so it goes out at once or the peer is gone (else EAGAIN).
+IoResult send_reply(const Fd& fd, std::string_view reply, bool nonblocking = false);
 // recv(2); EINTR retried. bytes == 0 with ok() is the end of the stream (the peer closed).
 IoResult receive(const Fd& fd, void* data, std::size_t size);
 

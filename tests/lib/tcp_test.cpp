@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -48,18 +49,21 @@ TEST_CASE("tcp::listen binds port 0 with SO_REUSEADDR and accepts", "[tcp]") {
     CHECK((r.ok() && r.bytes == 0)); // end of stream
 }
 
-TEST_CASE("send_last and send deliver the whole reply, then the end of the stream", "[tcp]") {
+TEST_CASE("send_last, send_reply and send deliver the whole reply, then the end of the stream", "[tcp]") {
     // send_last corks the reply so that it leaves with the FIN, one segment less per connection than
-    // send and close: a figure bench/tcp.sh shows (segs/conn); here both must deliver the same bytes.
+    // send and close: a figure bench/tcp.sh shows (segs/conn); here all must deliver the same bytes.
     Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 16);
-    for (bool last : {false, true}) {
-        INFO((last ? "send_last" : "send"));
+    for (std::string_view how : {"send", "send_last", "send_reply", "send_reply nonblocking"}) {
+        INFO(how);
         Fd client = sys::socket(AF_INET, SOCK_STREAM);
         tcp::connect(client, listening_on(listener), std::chrono::milliseconds(2000));
         auto conn = sys::accept(listener, nullptr, false);
         REQUIRE(conn);
-        tcp::IoResult sent =
-            last ? tcp::send_last(*conn, "1764583200\n", 11) : tcp::send(*conn, "1764583200\n", 11);
+        tcp::IoResult sent = how == "send" ? tcp::send(*conn, "1764583200\n", 11)
+                             : how == "send_last"
+                                 ? tcp::send_last(*conn, "1764583200\n", 11)
+                                 : tcp::send_reply(*conn, "1764583200\n", how != "send_reply");
+        CHECK(sent.ok());
         CHECK(sent.bytes == 11);
         conn->reset();
         char buf[16];
@@ -184,4 +188,27 @@ TEST_CASE("reap_exited_children collects every exited child and counts failures"
     CHECK(total.exited == 3);
     CHECK(total.failed == 1);
     CHECK(reap_exited_children().exited == 0); // none left: ECHILD is not an error
+}
+
+TEST_CASE("reap_exited_child names each child's end; kill_child leaves none to reap", "[children]") {
+    pid_t failing = fork_process();
+    if (failing == 0) exit_child(3);
+    std::optional<ExitedChild> child;
+    for (int i = 0; i < 200 && !child; ++i) {
+        child = reap_exited_child();
+        if (!child) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(child);
+    CHECK(child->pid == failing);
+    CHECK_FALSE(child->succeeded());
+    CHECK(child->describe() == "exited with status 3");
+
+    pid_t sleeping = fork_process();
+    if (sleeping == 0) {
+        ::pause(); // until killed
+        exit_child(0);
+    }
+    kill_child(sleeping); // waits for it
+    CHECK_FALSE(reap_exited_child());
+    CHECK(ExitedChild{sleeping, SIGKILL}.describe() == "killed by signal 9 (SIGKILL)");
 }
