@@ -70,14 +70,15 @@ int send_score_records(const Fd& sock, const SocketAddress& destination, const S
 
     auto start = Clock::now();
     Pacer pacer(opt.rate, start);
-    std::uint64_t sent = 0;
+    std::uint64_t sent = 0, lost = 0; // lost: dropped before leaving (EPERM, ENOBUFS)
     bool refused = false, interrupted = false;
     bool forever = opt.count == 0;
-    while ((forever || sent < opt.count) && !interrupted) {
-        std::uint64_t left = forever ? batch_size : std::min<std::uint64_t>(opt.count - sent, batch_size);
-        std::uint64_t n = pacer.allowed(Clock::now(), sent, left);
+    while ((forever || sent + lost < opt.count) && !interrupted) {
+        std::uint64_t done = sent + lost;
+        std::uint64_t left = forever ? batch_size : std::min<std::uint64_t>(opt.count - done, batch_size);
+        std::uint64_t n = pacer.allowed(Clock::now(), done, left);
         if (n == 0) {
-            sleep_until(pacer.due(sent));
+            sleep_until(pacer.due(done));
             interrupted = signals.read().has_value();
             continue;
         }
@@ -95,12 +96,16 @@ int send_score_records(const Fd& sock, const SocketAddress& destination, const S
             spdlog::debug(batch.segmented() ? "sending with UDP segmentation offload (UDP_SEGMENT)"
                                             : "sending one datagram per message");
         sent += result.sent;
+        lost += result.lost;
         refused = refused || result.refused;
         interrupted = signals.read().has_value();
     }
     double seconds = seconds_between(start, Clock::now());
     double rate = seconds > 0 ? static_cast<double>(sent) / seconds : 0;
 
+    if (lost)
+        spdlog::warn("{} datagrams to {} dropped before leaving (a firewall rule or a full device queue)",
+                     lost, destination.to_string());
     if (refused)
         spdlog::warn("{} answered 'port unreachable': nothing is listening there", destination.to_string());
     if (global.quiet) return 0;

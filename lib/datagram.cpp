@@ -2,6 +2,7 @@
 #include "datagram.hpp"
 
 #include "error.hpp"
+#include "udp.hpp"
 
 #include <cerrno>
 #include <sys/socket.h>
@@ -24,7 +25,8 @@ std::optional<Received> receive_from(const Fd& fd, std::span<std::uint8_t> buffe
         if (errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
             continue;
         if (errno == EAGAIN) return std::nullopt;
-        throw Error("recvfrom", "", errno);
+        int err = errno; // before socket_name's own system call
+        throw Error("recvfrom", socket_name(fd), err);
     }
 }
 
@@ -40,7 +42,8 @@ std::optional<SocketAddress> peek_source(const Fd& fd) {
         if (errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
             continue;
         if (errno == EAGAIN) return std::nullopt;
-        throw Error("recvfrom", "", errno);
+        int err = errno; // before socket_name's own system call
+        throw Error("recvfrom", socket_name(fd), err);
     }
 }
 
@@ -58,19 +61,8 @@ void send_to(const Fd& fd, std::span<const std::span<const std::uint8_t>> datagr
         headers[i].msg_hdr.msg_iov = &iovs[i];
         headers[i].msg_hdr.msg_iovlen = 1;
     }
-    std::size_t sent = 0;
-    while (sent < headers.size()) {
-        int rc = ::sendmmsg(fd.get(), headers.data() + sent, static_cast<unsigned>(headers.size() - sent), 0);
-        if (rc > 0) {
-            sent += static_cast<std::size_t>(rc);
-        } else if (rc < 0 && (errno == ECONNREFUSED || errno == EPERM || errno == ENOBUFS)) {
-            // An earlier ICMP error, a firewall drop (nft, iptables) or a full device queue: this
-            // datagram is lost, which the protocol above recovers from like any other loss.
-            ++sent;
-        } else if (rc < 0 && errno != EINTR) {
-            throw Error("sendmmsg", to.to_string(), errno);
-        }
-    }
+    MessagesSent done = send_messages(fd, headers);
+    if (done.error != 0) throw Error("sendmmsg", to.to_string(), done.error);
 }
 
 void send_to(const Fd& fd, std::span<const std::uint8_t> datagram, const SocketAddress& to) {

@@ -24,8 +24,8 @@ std::optional<Received> receive_from(const Fd& fd, std::span<std::uint8_t> buffe
 std::optional<SocketAddress> peek_source(const Fd& fd);
 
 // Sends datagrams to one address with as few system calls as possible; blocks while the socket
-// buffer is full. A datagram the kernel refuses with ECONNREFUSED (an earlier ICMP error), EPERM (a
-// firewall rule) or ENOBUFS is skipped, as if lost. Throws Error on other failures.
+// buffer is full. Errors as send_messages (lib/udp.hpp) deals with them: one dropped by a firewall rule
+// (EPERM) or a full device queue (ENOBUFS) is lost, as on the wire. Throws Error on the others.
 void send_to(const Fd& fd, std::span<const std::span<const std::uint8_t>> datagrams, const SocketAddress& to);
 void send_to(const Fd& fd, std::span<const std::uint8_t> datagram, const SocketAddress& to);
 

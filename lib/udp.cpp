@@ -15,6 +15,41 @@
 
 namespace netlab {
 
+MessagesSent send_messages(const Fd& fd, std::span<mmsghdr> messages) {
+    MessagesSent done;
+    while (done.messages < messages.size()) {
+        int rc = ::sendmmsg(fd.get(), messages.data() + done.messages,
+                            static_cast<unsigned>(messages.size() - done.messages), 0);
+        if (rc > 0) {
+            for (int k = 0; k < rc; ++k) done.datagrams += messages[done.messages++].msg_hdr.msg_iovlen;
+            continue;
+        }
+        int err = rc < 0 ? errno : EIO; // sendmmsg never returns 0 for a non-empty vector
+        if (err == EINTR) continue;
+        if (err == ECONNREFUSED) {
+            done.refused = true;
+            continue;
+        }
+        if (err == EPERM || err == ENOBUFS) {
+            done.lost += messages[done.messages++].msg_hdr.msg_iovlen;
+            continue;
+        }
+        done.error = err;
+        return done;
+    }
+    return done;
+}
+
+std::string socket_name(const Fd& fd, bool peer) {
+    SocketAddress addr;
+    socklen_t len = SocketAddress::capacity();
+    int rc =
+        peer ? ::getpeername(fd.get(), addr.get_mut(), &len) : ::getsockname(fd.get(), addr.get_mut(), &len);
+    if (rc < 0 || len == 0) return "descriptor " + std::to_string(fd.get());
+    addr.set_size(len);
+    return addr.to_string();
+}
+
 ReceiveBatch::ReceiveBatch(std::size_t count, std::size_t slot_size)
     : slot_size_(slot_size), buffer_(count * slot_size), sources_(count), iovs_(count), headers_(count) {
     for (std::size_t i = 0; i < count; ++i) {
@@ -45,7 +80,8 @@ std::size_t ReceiveBatch::receive(const Fd& fd, bool wait) {
         if (errno == EAGAIN || errno == EINTR) return 0;
         // A pending ICMP error on a connected or multicast socket is not a reason to stop receiving.
         if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) continue;
-        throw Error("recvmmsg", "", errno);
+        int err = errno; // before socket_name's own system call
+        throw Error("recvmmsg", socket_name(fd), err);
     }
 }
 
@@ -104,57 +140,30 @@ std::optional<SendBatch::Result> SendBatch::send_segmented(const Fd& fd, std::si
         auto segment = static_cast<std::uint16_t>(iovs_[0].iov_len);
         std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
     }
-    Result result;
-    std::size_t groups_sent = 0;
-    while (groups_sent < groups) {
-        int rc = ::sendmmsg(fd.get(), group_headers_.data() + groups_sent,
-                            static_cast<unsigned>(groups - groups_sent), 0);
-        if (rc > 0) {
-            for (int k = 0; k < rc; ++k) result.sent += group_headers_[groups_sent + k].msg_hdr.msg_iovlen;
-            groups_sent += static_cast<std::size_t>(rc);
-            segmented_ = true;
-            continue;
-        }
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc < 0 && errno == ECONNREFUSED) {
-            result.refused = true;
-            continue;
-        }
-        // No offload on this kernel, socket or device (EIO: no checksum offload; EINVAL: e.g. a
-        // segment larger than the path MTU): the caller sends the rest one datagram per message.
-        if (rc < 0 && groups_sent == 0 &&
-            (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP ||
-             errno == EMSGSIZE))
-            return std::nullopt;
-        if (rc < 0 && groups_sent > 0 && (errno == EIO || errno == EINVAL || errno == EMSGSIZE)) {
-            Result rest = send_each_from(fd, result.sent, n);
-            result.sent += rest.sent;
-            result.refused = result.refused || rest.refused;
-            return result;
-        }
-        throw Error("sendmmsg", "", errno);
+    MessagesSent done = send_messages(fd, {group_headers_.data(), groups});
+    Result result{done.datagrams, done.lost, done.refused};
+    segmented_ = done.datagrams > 0;
+    if (done.error == 0) return result;
+    // No offload on this kernel, socket or device (EIO: no checksum offload; EINVAL: e.g. a segment
+    // larger than the path MTU): the caller sends the rest one datagram per message.
+    int err = done.error;
+    if (done.messages == 0 &&
+        (err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP || err == EMSGSIZE))
+        return std::nullopt;
+    if (done.messages > 0 && (err == EIO || err == EINVAL || err == EMSGSIZE)) {
+        Result rest = send_each_from(fd, done.datagrams + done.lost, n);
+        result.sent += rest.sent;
+        result.lost += rest.lost;
+        result.refused = result.refused || rest.refused;
+        return result;
     }
-    return result;
+    throw Error("sendmmsg", socket_name(fd, true), err);
 }
 
 SendBatch::Result SendBatch::send_each_from(const Fd& fd, std::size_t first, std::size_t n) {
-    Result result;
-    while (first + result.sent < n) {
-        int rc = ::sendmmsg(fd.get(), headers_.data() + first + result.sent,
-                            static_cast<unsigned>(n - first - result.sent), 0);
-        if (rc > 0) {
-            result.sent += static_cast<std::size_t>(rc);
-            continue;
-        }
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc < 0 && errno == ECONNREFUSED) {
-            // The error belongs to an earlier datagram; reading it cleared it, so retry this batch.
-            result.refused = true;
-            continue;
-        }
-        throw Error("sendmmsg", "", errno);
-    }
-    return result;
+    MessagesSent done = send_messages(fd, {headers_.data() + first, n - first});
+    if (done.error != 0) throw Error("sendmmsg", socket_name(fd, true), done.error);
+    return {done.datagrams, done.lost, done.refused};
 }
 
 } // namespace netlab

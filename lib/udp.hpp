@@ -7,11 +7,39 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <sys/socket.h>
 
 namespace netlab {
+
+// What send_messages did: messages [0, messages) are dealt with, sent or lost; counts are datagrams, one
+// per iovec as netlab builds its messages (one each, or a UDP_SEGMENT group of same-length ones).
+struct MessagesSent {
+    std::size_t messages = 0;
+    std::size_t datagrams = 0; // sent
+    std::size_t lost = 0;      // dropped on the way out (EPERM, ENOBUFS)
+    bool refused = false;      // an earlier datagram drew ICMP port unreachable (ECONNREFUSED)
+    int error = 0;             // the errno outside the policy that stopped it; 0 when all were dealt with
+};
+
+// sendmmsg(2) until every message is dealt with, blocking while the socket buffer is full. The one errno
+// policy of every UDP sender in netlab:
+//   EINTR         the call is made again.
+//   ECONNREFUSED  an ICMP port unreachable came back for an earlier datagram (Linux keeps them on a
+//                 connected socket, or with IP_RECVERR). The kernel reports it instead of sending this
+//                 message and clears it, so the message was not sent: it is sent again, and `refused`
+//                 tells the caller nobody listens there. Skipping it would lose a datagram never sent.
+//   EPERM, ENOBUFS  a firewall rule (nft, iptables) or a full device queue dropped this message: it is
+//                 lost as on the wire, counted in `lost` and skipped, and a protocol that recovers from
+//                 loss (TFTP) recovers it. Stopping would end a transfer over one dropped packet.
+//   anything else  returned in `error`, for the caller to throw or to fall back on.
+MessagesSent send_messages(const Fd& fd, std::span<mmsghdr> messages);
+
+// What an error names a socket by: "127.0.0.1:2333", its peer's address when `peer` and it is connected,
+// or "descriptor 5" when it has no address.
+std::string socket_name(const Fd& fd, bool peer = false);
 
 // Receive buffers for up to `count` datagrams of up to `slot_size` bytes each.
 class ReceiveBatch {
@@ -49,9 +77,11 @@ public:
 
     struct Result {
         std::size_t sent = 0;
+        std::size_t lost = 0; // dropped on the way out by a firewall rule or a full device queue
         bool refused = false; // an earlier datagram drew ICMP port unreachable (ECONNREFUSED)
     };
-    // Sends datagrams [0, n); blocks while the socket buffer is full. Throws on other errors.
+    // Sends datagrams [0, n) under send_messages' errno policy (sent + lost == n); blocks while the
+    // socket buffer is full. Throws Error on the errors outside it.
     // When they all have the same length, groups of up to segments_per_message go down the stack
     // as one message with UDP segmentation offload (UDP_SEGMENT, Linux 4.18): route, firewall and
     // device are passed once per group and the datagrams are cut out afterwards, on the wire

@@ -5,6 +5,7 @@
 #include "udp.hpp"
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -123,6 +124,55 @@ TEST_CASE("an oversized datagram reports its real length", "[udp]") {
     REQUIRE(in.receive(receiver) == 1);
     CHECK(in.length(0) == 2000);
     CHECK(in.data(0).size() == 512);
+}
+
+TEST_CASE("send_messages sends again the datagram a pending ICMP error stood in for", "[udp]") {
+    // A connected socket keeps the port unreachable its first datagram drew; the next sendmmsg reports
+    // it (ECONNREFUSED) instead of sending. That datagram was not sent: it must go out, not be skipped.
+    SocketAddress closed;
+    {
+        Fd gone = bound_udp();
+        closed = sys::local_address(gone);
+    } // nobody listens there now
+    Fd sender = sys::socket(AF_INET, SOCK_DGRAM);
+    sys::connect(sender, closed);
+    std::uint8_t bytes[3] = {'a', 'b', 'c'};
+    std::vector<iovec> iovs(3);
+    std::vector<mmsghdr> messages(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        iovs[i] = {&bytes[i], 1};
+        messages[i].msg_hdr.msg_iov = &iovs[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    MessagesSent first = send_messages(sender, {messages.data(), 1});
+    CHECK(first.datagrams == 1);
+    CHECK(first.error == 0);
+    // Wait for the ICMP error to be queued on the socket (POLLERR), a bounded wait.
+    bool pending = false;
+    for (int tries = 0; tries < 50 && !pending; ++tries) {
+        pollfd p{sender.get(), 0, 0};
+        sys::poll({&p, 1}, 100);
+        pending = (p.revents & POLLERR) != 0;
+    }
+    REQUIRE(pending);
+    MessagesSent rest = send_messages(sender, {messages.data() + 1, 2});
+    CHECK(rest.refused);
+    CHECK(rest.messages == 2);
+    CHECK(rest.datagrams == 2);
+    CHECK(rest.error == 0);
+}
+
+TEST_CASE("errors outside the send policy come back to the caller, naming nothing sent", "[udp]") {
+    Fd unconnected = sys::socket(AF_INET, SOCK_DGRAM); // no destination: EDESTADDRREQ
+    std::uint8_t byte = 'x';
+    iovec iov{&byte, 1};
+    mmsghdr message{};
+    message.msg_hdr.msg_iov = &iov;
+    message.msg_hdr.msg_iovlen = 1;
+    MessagesSent done = send_messages(unconnected, {&message, 1});
+    CHECK(done.messages == 0);
+    CHECK(done.error == EDESTADDRREQ);
+    CHECK(socket_name(unconnected, true).starts_with("descriptor "));
 }
 
 TEST_CASE("errors name the call and the address", "[sys]") {
