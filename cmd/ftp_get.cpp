@@ -9,7 +9,7 @@
 #include "json.hpp"
 #include "signals.hpp"
 #include "sys.hpp"
-#include "tftp_transfer.hpp"
+#include "tftp_client.hpp"
 
 #include <csignal>
 #include <cstdio>

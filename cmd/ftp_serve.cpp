@@ -11,7 +11,7 @@
 #include "signals.hpp"
 #include "sys.hpp"
 #include "text.hpp"
-#include "tftp_transfer.hpp"
+#include "tftp_server.hpp"
 
 #include <cstdio>
 #include <fmt/format.h>
