@@ -88,7 +88,7 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
             if (o.name == "tsize") o.value = std::to_string(f.size);
         if (config.mode == tftp::Mode::netascii)
             std::erase_if(config.options, [](const tftp::Option& o) { return o.name == "tsize"; });
-        source = std::make_unique<tftp::BlockSource>(std::move(f.fd), config.mode, opt.block_size);
+        source = std::make_unique<tftp::BlockSource>(std::move(f.fd), config.mode, opt.block_size, local);
     } else if (to_stdout) {
         sink.write = [](std::span<const std::uint8_t> b) { sys::write_all(1, b.data(), b.size(), "stdout"); };
     } else {

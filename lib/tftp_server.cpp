@@ -152,208 +152,210 @@ void Server::on_request(Clock::time_point now) {
         auto r = receive_from(listener_, buffer_);
         if (!r) return;
         reap(); // transfers that ended since the last request no longer count
-        if (r->truncated()) {
-            ++totals_.malformed;
-            send_to(listener_, encode(ErrorPacket{ErrorCode::illegal_operation, "request too long"}),
-                    r->from);
-            continue;
-        }
-        Decoded d = decode({buffer_.data(), r->length});
-        auto* req = d.ok() ? std::get_if<Request>(&d.packet) : nullptr;
-        if (!req) {
-            ++totals_.malformed;
-            // Never answer an ERROR with an ERROR: two confused peers would bounce them forever.
-            bool is_error = r->length >= 2 && buffer_[0] == 0 && buffer_[1] == 5;
-            if (!is_error)
-                send_to(listener_,
-                        encode(ErrorPacket{ErrorCode::illegal_operation,
-                                           d.ok() ? "expected RRQ or WRQ" : d.reason}),
-                        r->from);
-            continue;
-        }
-        // A client repeating its request because our first answer was lost: the transfer is under way.
-        // A transfer whose last packet came just before this request may still be ending on its
-        // thread. Before a limit refuses or lowers anything, it gets a moment to end: 2 ms per
-        // batch, so a flood at a limit costs at most that per batch.
-        while (worth_waiting(r->from) && Clock::now() < wait_until) {
-            pollfd ended{transfer_ended_.fd().get(), POLLIN, 0};
-            if (sys::poll({&ended, 1}, 1) > 0) transfer_ended_.drain();
-            reap();
-        }
-        // Once the client has sent something to the transfer's port, it had our answer: a request from
-        // the same port is then a new one, even while that transfer's thread is still ending it.
-        bool repeat = std::any_of(transfers_.begin(), transfers_.end(),
-                                  [&](const auto& a) { return unanswered(*a, r->from); });
-        if (repeat) {
+        Decoded d;
+        const Request* req = read_request(*r, d);
+        if (!req) continue;
+        wait_for_ending(r->from, wait_until);
+        if (is_repeat(r->from)) {
             ++totals_.duplicates;
             continue;
         }
-        TransferRecord record;
-        record.peer = r->from;
-        record.opcode = req->opcode;
-        record.filename = req->filename;
-        record.mode = req->mode;
-        if (transfers_.size() >= config_.max_transfers) {
-            refuse(r->from, ErrorCode::not_defined,
-                   fmt::format("server busy: {} transfers running", transfers_.size()), record);
-            continue;
-        }
-        std::size_t from_client = transfers_from(r->from);
-        if (from_client >= config_.max_per_client) {
-            refuse(r->from, ErrorCode::not_defined,
-                   fmt::format("server busy: {} transfers from {}", from_client, r->from.ip()), record);
-            continue;
-        }
-        std::size_t buffered = this->buffered();
-        std::size_t budget = buffered < config_.max_buffered ? config_.max_buffered - buffered : 0;
-        if (budget < default_block_size) {
-            refuse(r->from, ErrorCode::not_defined, fmt::format("server busy: {} bytes buffered", buffered),
-                   record);
-            continue;
-        }
-        ServerPolicy policy = config_.policy;
-        policy.max_window_bytes = std::min(policy.max_window_bytes, budget);
-        policy.max_block_size = std::min(policy.max_block_size, budget);
-        auto active = std::make_unique<Active>();
-        std::unique_ptr<BlockSource> source;
-        BlockSink sink;
-        Negotiation n;
-        Transfer::Setup setup;
-        std::optional<std::uint64_t> source_size; // an RRQ's file
-        // An unfinished upload's hidden name is never served nor written to: as far as a client can
-        // tell, it does not exist.
-        if (std::string_view name = req->filename; is_temporary_name(name.substr(name.rfind('/') + 1))) {
-            record.notes.push_back(std::string(refusal_text(Refusal::temporary)));
-            if (req->opcode == Opcode::rrq)
-                refuse(r->from, ErrorCode::file_not_found, "File not found", record);
-            else
-                refuse(r->from, ErrorCode::access_violation,
-                       fmt::format("Access violation: {}", refusal_text(Refusal::temporary)), record);
-            continue;
-        }
-        if (req->opcode == Opcode::rrq) {
-            ConfinedFile f = open_beneath(root_, req->filename);
-            if (!f.ok()) {
-                record.notes.push_back(std::string(refusal_text(f.refusal)));
-                if (f.refusal == Refusal::not_found)
-                    refuse(r->from, ErrorCode::file_not_found, "File not found", record);
-                else
-                    refuse(r->from, ErrorCode::access_violation,
-                           fmt::format("Access violation: {}", refusal_text(f.refusal)), record);
-                continue;
-            }
-            Refusal why = f.links > 1 && !config_.allow_hard_links             ? Refusal::hard_link
-                          : config_.world_readable_only && !(f.mode & S_IROTH) ? Refusal::not_world_readable
-                                                                               : Refusal::none;
-            if (why != Refusal::none) {
-                record.notes.push_back(std::string(refusal_text(why)));
-                refuse(r->from, ErrorCode::access_violation,
-                       fmt::format("Access violation: {}", refusal_text(why)), record);
-                continue;
-            }
-            n = negotiate(*req, req->mode == Mode::octet ? std::optional(f.size) : std::nullopt, policy);
-            source_size = f.size;
-            source = std::make_unique<BlockSource>(std::move(f.fd), req->mode, n.settings.block_size);
-            setup.role = Transfer::Role::sender;
-            if (!n.oack.empty()) setup.first = encode(OptionAck{n.oack});
-        } else {
-            if (!config_.allow_write) {
-                refuse(r->from, ErrorCode::access_violation, "Access violation: writes are not allowed",
-                       record);
-                continue;
-            }
-            std::string name;
-            ConfinedFile dir = open_parent_beneath(root_, req->filename, &name);
-            if (!dir.ok()) {
-                refuse(r->from,
-                       dir.refusal == Refusal::not_found ? ErrorCode::file_not_found
-                                                         : ErrorCode::access_violation,
-                       fmt::format("Access violation: {}", refusal_text(dir.refusal)), record);
-                continue;
-            }
-            Refusal why = Refusal::none;
-            int err = 0;
-            if (auto created = AtomicFile::create(dir.fd, name, config_.overwrite, &why, &err))
-                active->file.emplace(std::move(*created));
-            if (!active->file) {
-                if (why == Refusal::exists)
-                    refuse(r->from, ErrorCode::file_exists, "File already exists", record);
-                else
-                    refuse(r->from, ErrorCode::access_violation,
-                           fmt::format("Access violation: {}", refusal_text(why)), record);
-                continue;
-            }
-            n = negotiate(*req, std::nullopt, policy);
-            // An announced size over the limit or the free space is refused before any data. The space
-            // is not reserved: one packet must not claim the disk.
-            if (auto size = n.settings.file_size; size && !n.refused()) {
-                std::optional<std::uint64_t> free = free_space(dir.fd);
-                if (config_.max_upload && *size > *config_.max_upload) {
-                    refuse(r->from, ErrorCode::disk_full,
-                           fmt::format("upload of {} bytes is larger than the limit of {}", *size,
-                                       *config_.max_upload),
-                           record);
-                    continue;
-                }
-                if (free && *size > *free) {
-                    record.notes.push_back(
-                        fmt::format("{} bytes free", *free)); // for the log, not the client
-                    refuse(r->from, ErrorCode::disk_full,
-                           fmt::format("Disk full or allocation exceeded: upload of {} bytes", *size),
-                           record);
-                    continue;
-                }
-            }
-            setup.max_bytes = config_.max_upload;
-            AtomicFile* file = &*active->file;
-            file->set_durable(config_.fsync_uploads);
-            sink.write = [file](std::span<const std::uint8_t> b) { file->write(b.data(), b.size()); };
-            sink.finish = [file] { file->commit(); };
-            setup.role = Transfer::Role::receiver;
-            setup.first = n.oack.empty() ? encode_ack(0) : encode(OptionAck{n.oack});
-        }
-        if (n.refused()) {
-            active->file.reset();
-            refuse(r->from, ErrorCode::option_refused, n.refusal, record);
-            continue;
-        }
-        record.notes = n.notes;
-        record.settings = n.settings;
-        setup.mode = req->mode;
-        setup.settings = n.settings;
-        setup.timing = config_.timing;
-        if (n.settings.timeout) setup.timing.max_rto = Duration(*n.settings.timeout);
-        std::optional<std::uint64_t> size = req->opcode == Opcode::rrq ? source_size : n.settings.file_size;
-        if (size && config_.min_rate > 0)
-            setup.timing.time_limit = setup.timing.max_rto * setup.timing.retries +
-                                      Duration(static_cast<double>(*size) / config_.min_rate);
-        setup.impairment = config_.impairment;
-        setup.impairment.seed += ended_ + transfers_.size();
-        setup.peer = r->from;
-        Fd sock;
-        try {
-            sock = open_transfer_socket(sys::local_address(listener_), n.settings);
-        } catch (const Error&) {
-            active->file.reset();
-            refuse(r->from, ErrorCode::not_defined, "server error", record);
-            continue;
-        }
-        active->transfer =
-            std::make_unique<Transfer>(std::move(sock), std::move(setup), std::move(source), sink);
-        active->record = std::move(record);
-        active->started = now;
-        active->transfer->start(now);
-        Active* a = active.get();
-        transfers_.push_back(std::move(active));
-        threads_running_.fetch_add(1, std::memory_order_relaxed);
-        try {
-            a->thread = std::thread([this, a] { work(*a); });
-        } catch (const std::system_error& e) { // EAGAIN: the process's or the system's thread limit
-            threads_running_.fetch_sub(1, std::memory_order_relaxed);
-            a->transfer->abort(fmt::format("thread: {}", e.what()), "server busy");
-            a->ended_at = Clock::now();
-            a->ended.store(true, std::memory_order_release);
-        }
+        start(*req, r->from, now);
+    }
+}
+
+const Request* Server::read_request(const Received& r, Decoded& d) {
+    if (r.truncated()) {
+        ++totals_.malformed;
+        send_to(listener_, encode(ErrorPacket{ErrorCode::illegal_operation, "request too long"}), r.from);
+        return nullptr;
+    }
+    d = decode({buffer_.data(), r.length});
+    auto* req = d.ok() ? std::get_if<Request>(&d.packet) : nullptr;
+    if (!req) {
+        ++totals_.malformed;
+        // Never answer an ERROR with an ERROR: two confused peers would bounce them forever.
+        bool is_error = r.length >= 2 && buffer_[0] == 0 && buffer_[1] == 5;
+        if (!is_error)
+            send_to(
+                listener_,
+                encode(ErrorPacket{ErrorCode::illegal_operation, d.ok() ? "expected RRQ or WRQ" : d.reason}),
+                r.from);
+    }
+    return req;
+}
+
+void Server::wait_for_ending(const SocketAddress& from, Clock::time_point until) {
+    // A transfer whose last packet came just before this request may still be ending on its thread.
+    // Before a limit refuses or lowers anything, it gets a moment to end: 2 ms per batch, so a flood
+    // at a limit costs at most that per batch.
+    while (worth_waiting(from) && Clock::now() < until) {
+        pollfd ended{transfer_ended_.fd().get(), POLLIN, 0};
+        if (sys::poll({&ended, 1}, 1) > 0) transfer_ended_.drain();
+        reap();
+    }
+}
+
+bool Server::is_repeat(const SocketAddress& from) const {
+    // A client repeating its request because our first answer was lost: the transfer is under way.
+    // Once the client has sent something to the transfer's port, it had our answer: a request from the
+    // same port is then a new one, even while that transfer's thread is still ending it.
+    return std::any_of(transfers_.begin(), transfers_.end(),
+                       [&](const auto& a) { return unanswered(*a, from); });
+}
+
+void Server::start(const Request& req, const SocketAddress& from, Clock::time_point now) {
+    TransferRecord record;
+    record.peer = from;
+    record.opcode = req.opcode;
+    record.filename = req.filename;
+    record.mode = req.mode;
+    auto deny = [&](const Denial& d) {
+        if (!d.note.empty()) record.notes.push_back(d.note);
+        refuse(from, d.code, d.message, record);
+    };
+    Plan plan;
+    if (std::optional<Denial> d = check_limits(from, plan.policy)) return deny(*d);
+    // An unfinished upload's hidden name is never served nor written to: as far as a client can tell,
+    // it does not exist.
+    if (std::string_view name = req.filename; is_temporary_name(name.substr(name.rfind('/') + 1))) {
+        std::string note(refusal_text(Refusal::temporary));
+        if (req.opcode == Opcode::rrq) return deny({ErrorCode::file_not_found, "File not found", note});
+        return deny({ErrorCode::access_violation, fmt::format("Access violation: {}", note), note});
+    }
+    auto active = std::make_unique<Active>();
+    std::optional<Denial> denied =
+        req.opcode == Opcode::rrq ? plan_read(req, plan) : plan_write(req, plan, *active);
+    if (denied) return deny(*denied);
+    if (plan.n.refused()) {
+        active->file.reset();
+        return deny({ErrorCode::option_refused, plan.n.refusal, ""});
+    }
+    record.notes = plan.n.notes;
+    record.settings = plan.n.settings;
+    Transfer::Setup& setup = plan.setup;
+    setup.mode = req.mode;
+    setup.settings = plan.n.settings;
+    setup.timing = config_.timing;
+    if (plan.n.settings.timeout) setup.timing.max_rto = Duration(*plan.n.settings.timeout);
+    if (plan.size && config_.min_rate > 0)
+        setup.timing.time_limit = setup.timing.max_rto * setup.timing.retries +
+                                  Duration(static_cast<double>(*plan.size) / config_.min_rate);
+    setup.impairment = config_.impairment;
+    setup.impairment.seed += ended_ + transfers_.size();
+    setup.peer = from;
+    Fd sock;
+    try {
+        sock = open_transfer_socket(sys::local_address(listener_), plan.n.settings);
+    } catch (const Error&) { // out of descriptors or ports: this request is refused, the server goes on
+        active->file.reset();
+        return deny({ErrorCode::not_defined, "server error", ""});
+    }
+    active->transfer =
+        std::make_unique<Transfer>(std::move(sock), std::move(setup), std::move(plan.source), plan.sink);
+    active->record = std::move(record);
+    active->started = now;
+    active->transfer->start(now);
+    launch(std::move(active));
+}
+
+std::optional<Server::Denial> Server::check_limits(const SocketAddress& from, ServerPolicy& policy) const {
+    if (transfers_.size() >= config_.max_transfers)
+        return Denial{ErrorCode::not_defined,
+                      fmt::format("server busy: {} transfers running", transfers_.size()), ""};
+    std::size_t from_client = transfers_from(from);
+    if (from_client >= config_.max_per_client)
+        return Denial{ErrorCode::not_defined,
+                      fmt::format("server busy: {} transfers from {}", from_client, from.ip()), ""};
+    std::size_t buffered = this->buffered();
+    std::size_t budget = buffered < config_.max_buffered ? config_.max_buffered - buffered : 0;
+    if (budget < default_block_size)
+        return Denial{ErrorCode::not_defined, fmt::format("server busy: {} bytes buffered", buffered), ""};
+    // What is left of the buffer budget bounds the window this transfer may negotiate.
+    policy = config_.policy;
+    policy.max_window_bytes = std::min(policy.max_window_bytes, budget);
+    policy.max_block_size = std::min(policy.max_block_size, budget);
+    return std::nullopt;
+}
+
+std::optional<Server::Denial> Server::plan_read(const Request& req, Plan& plan) {
+    ConfinedFile f = open_beneath(root_, req.filename);
+    if (!f.ok()) {
+        std::string note(refusal_text(f.refusal));
+        if (f.refusal == Refusal::not_found) return Denial{ErrorCode::file_not_found, "File not found", note};
+        return Denial{ErrorCode::access_violation, fmt::format("Access violation: {}", note), note};
+    }
+    Refusal why = f.links > 1 && !config_.allow_hard_links             ? Refusal::hard_link
+                  : config_.world_readable_only && !(f.mode & S_IROTH) ? Refusal::not_world_readable
+                                                                       : Refusal::none;
+    if (why != Refusal::none) {
+        std::string note(refusal_text(why));
+        return Denial{ErrorCode::access_violation, fmt::format("Access violation: {}", note), note};
+    }
+    plan.n = negotiate(req, req.mode == Mode::octet ? std::optional(f.size) : std::nullopt, plan.policy);
+    plan.size = f.size;
+    plan.source =
+        std::make_unique<BlockSource>(std::move(f.fd), req.mode, plan.n.settings.block_size, req.filename);
+    plan.setup.role = Transfer::Role::sender;
+    if (!plan.n.oack.empty()) plan.setup.first = encode(OptionAck{plan.n.oack});
+    return std::nullopt;
+}
+
+std::optional<Server::Denial> Server::plan_write(const Request& req, Plan& plan, Active& active) {
+    if (!config_.allow_write)
+        return Denial{ErrorCode::access_violation, "Access violation: writes are not allowed", ""};
+    std::string name;
+    ConfinedFile dir = open_parent_beneath(root_, req.filename, &name);
+    if (!dir.ok())
+        return Denial{dir.refusal == Refusal::not_found ? ErrorCode::file_not_found
+                                                        : ErrorCode::access_violation,
+                      fmt::format("Access violation: {}", refusal_text(dir.refusal)), ""};
+    Refusal why = Refusal::none;
+    int err = 0;
+    if (auto created = AtomicFile::create(dir.fd, name, config_.overwrite, &why, &err))
+        active.file.emplace(std::move(*created));
+    if (!active.file) {
+        if (why == Refusal::exists) return Denial{ErrorCode::file_exists, "File already exists", ""};
+        return Denial{ErrorCode::access_violation, fmt::format("Access violation: {}", refusal_text(why)),
+                      ""};
+    }
+    plan.n = negotiate(req, std::nullopt, plan.policy);
+    plan.size = plan.n.settings.file_size;
+    // An announced size over the limit or the free space is refused before any data. The space is not
+    // reserved: one packet must not claim the disk.
+    if (auto size = plan.n.settings.file_size; size && !plan.n.refused()) {
+        std::optional<std::uint64_t> free = free_space(dir.fd);
+        if (config_.max_upload && *size > *config_.max_upload)
+            return Denial{
+                ErrorCode::disk_full,
+                fmt::format("upload of {} bytes is larger than the limit of {}", *size, *config_.max_upload),
+                ""};
+        if (free && *size > *free)
+            return Denial{ErrorCode::disk_full,
+                          fmt::format("Disk full or allocation exceeded: upload of {} bytes", *size),
+                          fmt::format("{} bytes free", *free)}; // the note is for the log, not the client
+    }
+    plan.setup.max_bytes = config_.max_upload;
+    AtomicFile* file = &*active.file;
+    file->set_durable(config_.fsync_uploads);
+    plan.sink.write = [file](std::span<const std::uint8_t> b) { file->write(b.data(), b.size()); };
+    plan.sink.finish = [file] { file->commit(); };
+    plan.setup.role = Transfer::Role::receiver;
+    plan.setup.first = plan.n.oack.empty() ? encode_ack(0) : encode(OptionAck{plan.n.oack});
+    return std::nullopt;
+}
+
+void Server::launch(std::unique_ptr<Active> active) {
+    Active* a = active.get();
+    transfers_.push_back(std::move(active));
+    threads_running_.fetch_add(1, std::memory_order_relaxed);
+    try {
+        a->thread = std::thread([this, a] { work(*a); });
+    } catch (const std::system_error& e) { // EAGAIN: the process's or the system's thread limit
+        threads_running_.fetch_sub(1, std::memory_order_relaxed);
+        a->transfer->abort(fmt::format("thread: {}", e.what()), "server busy");
+        a->ended_at = Clock::now();
+        a->ended.store(true, std::memory_order_release);
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include "address.hpp"
 #include "clock.hpp"
+#include "datagram.hpp"
 #include "event_loop.hpp"
 #include "fd.hpp"
 #include "tftp.hpp"
@@ -76,7 +77,32 @@ public:
 
 private:
     struct Active;
+    // Why a request gets an ERROR instead of a transfer; `note`, when set, goes to the log only.
+    struct Denial {
+        ErrorCode code;
+        std::string message;
+        std::string note;
+    };
+    // A transfer being prepared from a request, filled in step by step.
+    struct Plan {
+        ServerPolicy policy; // the server's, within what is left of the buffer budget
+        Negotiation n;
+        Transfer::Setup setup;
+        std::unique_ptr<BlockSource> source; // an RRQ's file
+        BlockSink sink;                      // a WRQ's file
+        std::optional<std::uint64_t> size;   // the file's size, or the size a WRQ announced (tsize)
+    };
+    // Takes the requests waiting on the listener, a bounded batch, and starts or refuses each.
     void on_request(Clock::time_point now);
+    // The request in a datagram; nullptr after answering one that is not an RRQ or a WRQ.
+    const Request* read_request(const Received& r, Decoded& d);
+    void wait_for_ending(const SocketAddress& from, Clock::time_point until);
+    bool is_repeat(const SocketAddress& from) const; // a transfer from there has not been answered
+    void start(const Request& req, const SocketAddress& from, Clock::time_point now);
+    std::optional<Denial> check_limits(const SocketAddress& from, ServerPolicy& policy) const;
+    std::optional<Denial> plan_read(const Request& req, Plan& plan);
+    std::optional<Denial> plan_write(const Request& req, Plan& plan, Active& active);
+    void launch(std::unique_ptr<Active> active); // on a thread of its own
     void refuse(const SocketAddress& to, ErrorCode code, const std::string& message, TransferRecord record);
     std::size_t buffered() const;                                  // window bytes of the transfers running
     std::size_t transfers_from(const SocketAddress& client) const; // running, from client's IP address

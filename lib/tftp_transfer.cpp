@@ -80,7 +80,7 @@ std::size_t BlockSource::read(std::uint64_t n, std::span<std::uint8_t> out) {
         std::uint8_t raw[65536];
         ssize_t r = ::read(file_.get(), raw, sizeof raw);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) throw Error("read", "file", errno);
+        if (r < 0) throw Error("read", name_, errno);
         if (r == 0) eof_ = true;
         raw_read_ += static_cast<std::uint64_t>(r);
         encoder_.feed({raw, static_cast<std::size_t>(r)}, converted_);
@@ -116,7 +116,7 @@ std::size_t BlockSource::read_blocks(std::uint64_t n, std::span<const std::span<
         ssize_t r =
             ::preadv(file_.get(), iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(start + got));
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) throw Error("read", "file", errno);
+        if (r < 0) throw Error("read", name_, errno);
         if (r == 0) break;
         got += static_cast<std::size_t>(r);
     }

@@ -83,8 +83,9 @@ struct Counters {
 // Reads block n (1-based, blocks of block_size) of a file, octet or converted to netascii.
 class BlockSource {
 public:
-    BlockSource(Fd file, Mode mode, std::size_t block_size)
-        : file_(std::move(file)), mode_(mode), block_(block_size) {}
+    // `name`: the file's name, for errors ("read boot/pxelinux.0: Input/output error").
+    BlockSource(Fd file, Mode mode, std::size_t block_size, std::string name)
+        : file_(std::move(file)), mode_(mode), block_(block_size), name_(std::move(name)) {}
     // Bytes of block n into out (block_size bytes); fewer than block_size only for the last. n must be
     // >= the last released block.
     std::size_t read(std::uint64_t n, std::span<std::uint8_t> out);
@@ -101,6 +102,7 @@ private:
     Fd file_;
     Mode mode_;
     std::size_t block_;
+    std::string name_;
     std::vector<std::uint8_t> converted_; // netascii bytes from converted_start_ on
     std::uint64_t converted_start_ = 0, raw_read_ = 0;
     bool eof_ = false;
