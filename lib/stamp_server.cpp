@@ -384,7 +384,11 @@ Server::Server(Fd listener, const ServerConfig& config, ServerHooks hooks, std::
         loops_.push_back(std::make_unique<Loop>(shared_, loops_.front()->duplicate_listener(), false));
 }
 
-Server::~Server() = default;
+Server::~Server() {
+    // Last made, first gone: each signalfd restores the signal mask it found, so the first loop's,
+    // made first, must be the last to go for the mask to end as it was before the server.
+    while (!loops_.empty()) loops_.pop_back();
+}
 
 void Server::run() {
     std::vector<std::thread> threads;
