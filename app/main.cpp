@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <functional>
+#include <optional>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <string_view>
@@ -112,10 +114,33 @@ std::unique_ptr<netlab::app::Parser> make_parser(std::string_view summary, const
     return parser;
 }
 
+// The one place a command's errors are printed, for the fast path and the full parser's run alike.
+int run_reporting_errors(const std::string& prefix, const std::function<int()>& run) {
+    try {
+        return finish_stdout(prefix, run());
+    } catch (const netlab::UsageError& e) {
+        std::fflush(stdout);
+        fmt::print(stderr, "{}: {}\n", prefix, e.what());
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        fmt::print(stderr, "{}: {}\n", prefix, e.what());
+        return 1;
+    }
+}
+
 int run_command(const Command& command, int argc, char** argv) {
     std::string prefix = "netlab " + std::string(command.name);
-    if (command.fast_path)
-        if (auto code = command.fast_path(argc, argv, prefix)) return finish_stdout(prefix, *code);
+    if (command.fast_path) {
+        // It runs the command (an exit code, or an error reported below) or declines the command line.
+        bool declined = false;
+        int code = run_reporting_errors(prefix, [&] {
+            std::optional<int> ran = command.fast_path(argc, argv);
+            declined = !ran;
+            return ran.value_or(0);
+        });
+        if (!declined) return code;
+    }
     auto parser = make_parser(command.summary, prefix, command.register_fn);
     CLI::App& app = parser->app;
     const netlab::cmd::GlobalOptions& global = parser->global;
@@ -130,17 +155,7 @@ int run_command(const Command& command, int argc, char** argv) {
         return exit_usage;
     }
     set_up_logging(prefix, global);
-    try {
-        return finish_stdout(prefix, runner());
-    } catch (const netlab::UsageError& e) {
-        std::fflush(stdout);
-        fmt::print(stderr, "{}: {}\n", prefix, e.what());
-        return exit_usage;
-    } catch (const std::exception& e) {
-        std::fflush(stdout);
-        fmt::print(stderr, "{}: {}\n", prefix, e.what());
-        return 1;
-    }
+    return run_reporting_errors(prefix, runner);
 }
 
 } // namespace

@@ -20,7 +20,7 @@ struct GlobalOptions {
 // Runs the parsed command; returns the exit code (errors are thrown as netlab::Error or UsageError).
 using Runner = std::function<int()>;
 using RegisterFn = Runner (*)(CLI::App& app, const GlobalOptions& global);
-using FastPathFn = std::optional<int> (*)(int argc, char** argv, const std::string& prefix);
+using FastPathFn = std::optional<int> (*)(int argc, char** argv);
 
 Runner register_bcast(CLI::App& app, const GlobalOptions& global);
 Runner register_demo(CLI::App& app, const GlobalOptions& global);
@@ -34,7 +34,8 @@ Runner register_udp_recv(CLI::App& app, const GlobalOptions& global);
 Runner register_udp_send(CLI::App& app, const GlobalOptions& global);
 // tcp-stamp-client without options beyond a port or a numeric IPv4 endpoint, run before CLI11 and
 // spdlog are set up: one run in a shell loop costs little more than a C program's. nullopt: any other
-// command line, which goes through the normal parser.
-std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv, const std::string& prefix);
+// command line, or one the full parser would refuse, which then goes through the full parser. It
+// prints no error itself: a failed run throws, and main reports it as it reports the full path's.
+std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv);
 
 } // namespace netlab::cmd

@@ -173,55 +173,58 @@ int run_tcp_stamp_client(const Options& opt, const GlobalOptions& global) {
     return opt.load ? run_load(opt, global, server) : run_once(opt, global, server);
 }
 
-// The plain forms: no argument, "-p N" / "--port N" / "--port=N", one numeric "A.B.C.D[:PORT]".
-std::optional<SocketAddress> plain_destination(int argc, char** argv) {
-    SocketAddress server = SocketAddress::loopback(Family::v4, stamp::default_port);
-    bool have_port = false, have_endpoint = false;
-    auto port_of = [](std::string_view text) -> std::optional<std::uint16_t> {
-        if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string_view::npos)
-            return std::nullopt;
-        int port = std::stoi(std::string(text));
-        if (port < 1 || port > 65535) return std::nullopt; // port 0 and the like: CLI11 reports them
-        return static_cast<std::uint16_t>(port);
-    };
+// A port as the fast path takes it: decimal 1-65535 without a leading zero. CLI11 reads "010" as octal
+// and refuses port 0 for a client: such values are left to it.
+std::optional<int> plain_port(std::string_view text) {
+    if (text.empty() || text.size() > 5 || text.front() == '0' ||
+        text.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    int port = std::stoi(std::string(text));
+    if (port > 65535) return std::nullopt;
+    return port;
+}
+
+// The plain forms: no argument, "-p N" / "--port N" / "--port=N", one numeric "A.B.C.D[:PORT]", as the
+// options the full parser would fill in; nullopt for anything else.
+std::optional<EndpointOptions> plain_options(int argc, char** argv) {
+    EndpointOptions to;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
-        std::optional<std::uint16_t> port;
-        if ((arg == "-p" || arg == "--port") && i + 1 < argc)
-            port = port_of(argv[++i]);
-        else if (arg.substr(0, 7) == "--port=")
-            port = port_of(arg.substr(7));
-        else if (!arg.empty() && arg[0] != '-' && !have_endpoint &&
-                 arg.find_first_not_of("0123456789.:") == arg.npos)
-            try {
-                auto addr = SocketAddress::parse_numeric(arg, stamp::default_port);
-                if (!addr || addr->is_v6()) return std::nullopt;
-                if (have_port) addr->set_port(server.port());
-                server = *addr;
-                have_endpoint = true;
-                continue;
-            } catch (const UsageError&) {
-                return std::nullopt;
-            }
-        if (!port || have_port) return std::nullopt;
-        server.set_port(*port);
-        have_port = true;
+        std::optional<int> port;
+        if ((arg == "-p" || arg == "--port") && i + 1 < argc) {
+            port = plain_port(argv[++i]);
+        } else if (arg.substr(0, 7) == "--port=") {
+            port = plain_port(arg.substr(7));
+        } else if (!arg.empty() && arg[0] != '-' && to.endpoint.empty() &&
+                   arg.find_first_not_of("0123456789.:") == arg.npos) {
+            to.endpoint = std::string(arg);
+            continue;
+        }
+        if (!port || to.port >= 0) return std::nullopt;
+        to.port = *port;
     }
-    return server;
+    return to;
 }
 
 } // namespace
 
-std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv, const std::string& prefix) {
-    std::optional<SocketAddress> server = plain_destination(argc, argv);
-    if (!server) return std::nullopt;
+std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv) {
+    std::optional<EndpointOptions> to = plain_options(argc, argv);
+    if (!to) return std::nullopt;
+    // Resolved as the full parser's run resolves it; whatever it refuses (port 0, an IPv6 or malformed
+    // address, a name to look up) is left to the full parser to report.
+    SocketAddress server;
     try {
-        return run_once(Options{}, GlobalOptions{}, *server);
-    } catch (const std::exception& e) {
-        std::fflush(stdout);
-        fmt::print(stderr, "{}: {}\n", prefix, e.what());
-        return 1;
+        if (!to->endpoint.empty() && !SocketAddress::parse_numeric(to->endpoint, stamp::default_port))
+            return std::nullopt;
+        server = to->resolve(stamp::default_port, false);
+    } catch (const std::exception&) {
+        return std::nullopt;
     }
+    if (server.is_v6()) return std::nullopt;
+    // Errors of the run itself (refused, timed out) propagate to main, which prints them as it does for
+    // the full parser's run: redoing the run would wait out a timeout twice.
+    return run_once(Options{}, GlobalOptions{}, server);
 }
 
 Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global) {

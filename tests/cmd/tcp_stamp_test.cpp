@@ -16,7 +16,9 @@
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
+#include <sstream>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -513,6 +515,65 @@ TEST_CASE("the plain command lines of tcp-stamp-client mean what the full parser
         CHECK(r.status == 0);
         CHECK(r.out == "42\n");
     }
+}
+
+// stderr without the -v log lines ("netlab tcp-stamp-client: info: ...").
+std::string without_log_lines(const std::string& err) {
+    std::string kept;
+    std::istringstream in(err);
+    for (std::string line; std::getline(in, line);)
+        if (line.find(": info: ") == std::string::npos && line.find(": debug: ") == std::string::npos)
+            kept += line + "\n";
+    return kept;
+}
+
+TEST_CASE("unusual command lines of tcp-stamp-client end alike with and without -v",
+          "[tcp-stamp][integration]") {
+    // Without -v these may take the fast path that skips CLI11; -v forces the full parser. Either way
+    // the same message and exit code.
+    std::string closed;
+    {
+        Fd listener = netlab::tcp::listen(loopback(0), 1);
+        closed = std::to_string(netlab::sys::local_address(listener).port());
+    }
+    const std::vector<std::vector<std::string>> lines = {{"127.0.0.1:0"},
+                                                         {"-p", "0"},
+                                                         {"--port=0"},
+                                                         {"127.0.0.1", "--port", "0"}, // port 0
+                                                         {"-p", "08"},
+                                                         {"-p", "65536"},
+                                                         {"127.0.0.1:65536"},
+                                                         {"127.0.0.1:x"},
+                                                         {"-p"}, // bad ports
+                                                         {"[::1]:0"},
+                                                         {"[::1"},
+                                                         {"1.2.3.4.5.6:7"},
+                                                         {"no-such-host.invalid"}, // bad hosts
+                                                         {"-p", closed},
+                                                         {"--port=" + closed},
+                                                         {"127.0.0.1:" + closed}, // refused
+                                                         {"127.0.0.1:" + closed, "127.0.0.2"},
+                                                         {"-p", closed, "-p", closed}, // extra arguments
+                                                         {"-p", closed, "extra"},
+                                                         {"--", "127.0.0.1:" + closed}};
+    for (const auto& args : lines) {
+        std::vector<std::string> plain{"tcp-stamp-client"}, verbose{"tcp-stamp-client", "-v"};
+        plain.insert(plain.end(), args.begin(), args.end());
+        verbose.insert(verbose.end(), args.begin(), args.end());
+        RunResult p = run_netlab(plain), v = run_netlab(verbose);
+        INFO(fmt::format("{}", fmt::join(args, " ")));
+        CHECK(p.status != 0);
+        CHECK(p.status == v.status);
+        CHECK(p.out == v.out);
+        CHECK(without_log_lines(p.err) == without_log_lines(v.err));
+        CHECK_THAT(p.err, Catch::StartsWith("netlab tcp-stamp-client: "));
+    }
+    RunResult port0 = run_netlab({"tcp-stamp-client", "127.0.0.1:0"});
+    CHECK(port0.status == 2);
+    CHECK(port0.err == "netlab tcp-stamp-client: port 0 is not a destination\n");
+    RunResult refused = run_netlab({"tcp-stamp-client", "127.0.0.1:" + closed});
+    CHECK(refused.status == 1);
+    CHECK(refused.err == "netlab tcp-stamp-client: connect 127.0.0.1:" + closed + ": Connection refused\n");
 }
 
 TEST_CASE("several epoll loops share the listener and never cut each other's log lines",
