@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "error.hpp"
 #include "manual.hpp"
+#include "option_errors.hpp"
 #include "version.hpp"
 
 #include <cerrno>
@@ -111,6 +112,7 @@ std::unique_ptr<netlab::app::Parser> make_parser(std::string_view summary, const
     app.add_flag("-q,--quiet", global.quiet, "Only errors on stderr, no summaries on stdout");
     app.add_flag("--json", global.json, "Print one JSON object per line on stdout instead of text");
     if (register_fn) parser->runner = register_fn(app, global);
+    netlab::app::explain_refused_values(app);
     return parser;
 }
 
@@ -151,7 +153,8 @@ int run_command(const Command& command, int argc, char** argv) {
         fmt::print("{}", app.help());
         return finish_stdout(prefix, 0);
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "{}: {}\nRun '{} --help' for the options.\n", prefix, e.what(), prefix);
+        fmt::print(stderr, "{}: {}\nRun '{} --help' for the options.\n", prefix,
+                   netlab::app::parse_error_message(e), prefix);
         return exit_usage;
     }
     set_up_logging(prefix, global);

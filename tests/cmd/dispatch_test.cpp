@@ -1,7 +1,10 @@
 // Tests of app/main.cpp: the command table, --help of every command, exit codes, multicall.
 #include "netlab_test.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sstream>
 #include <unistd.h>
 
@@ -62,6 +65,98 @@ TEST_CASE("exit codes: 127 unknown subcommand, 2 usage, 1 runtime", "[dispatch]"
     RunResult unresolvable = run_netlab({"udp-send", "no-such-host.invalid"});
     CHECK(unresolvable.status == 1);
     CHECK_THAT(unresolvable.err, Catch::StartsWith("netlab udp-send: resolve no-such-host.invalid: "));
+}
+
+namespace {
+
+// The subcommands a --help lists under "Subcommands:" (mcast send, mcast recv).
+std::vector<std::string> subcommands_in(const std::string& help) {
+    std::vector<std::string> names;
+    auto start = help.find("\nSubcommands:\n");
+    if (start == std::string::npos) return names;
+    std::istringstream in(help.substr(start + 14));
+    for (std::string line; std::getline(in, line) && line.rfind("  ", 0) == 0;) {
+        std::istringstream words(line);
+        std::string name;
+        words >> name;
+        names.push_back(name);
+    }
+    return names;
+}
+
+// The long names of the options a --help shows with a validator: their type reads "PORT:INT in [0 -
+// 65535]", "FMT:value in {...}", "S:NONNEGATIVE", "BYTES:SIZE [...]".
+std::vector<std::string> checked_options_in(const std::string& help) {
+    std::vector<std::string> names;
+    std::istringstream in(help);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("  -", 0) != 0) continue;
+        // "  -p,--port PORT:INT in [...]": the type follows the names after one space, the
+        // description after several.
+        std::size_t end = line.find(' ', 2);
+        if (end == std::string::npos || end + 1 >= line.size() || line[end + 1] == ' ') continue;
+        std::string flags = line.substr(2, end - 2);
+        std::string type = line.substr(end + 1, line.find(' ', end + 1) - end - 1);
+        auto dashes = flags.find("--");
+        if (dashes == std::string::npos || type.find(':') == std::string::npos) continue;
+        names.push_back(flags.substr(dashes, flags.find(',', dashes) - dashes));
+    }
+    return names;
+}
+
+} // namespace
+
+TEST_CASE("a value an option's validator refuses gets one line in netlab's words", "[dispatch]") {
+    int checked = 0;
+    for (const auto& name : listed_commands()) {
+        std::vector<std::vector<std::string>> commands{{name}};
+        for (const auto& sub : subcommands_in(run_netlab({name, "--help"}).out))
+            commands.push_back({name, sub});
+        for (const auto& command : commands) {
+            std::vector<std::string> help_args = command;
+            help_args.push_back("--help");
+            for (const auto& option : checked_options_in(run_netlab(help_args).out)) {
+                for (const char* bad : {"bogus", "-1"}) {
+                    std::vector<std::string> args = command;
+                    args.insert(args.end(), {option, bad});
+                    RunResult r = run_netlab(args, 5s);
+                    INFO(fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err);
+                    CHECK(r.status == 2);
+                    CHECK_THAT(r.err,
+                               Catch::StartsWith("netlab " + name + ": " + option + ": " + bad + " is not "));
+                    CHECK(std::count(r.err.begin(), r.err.end(), '\n') ==
+                          2); // the line and the --help pointer
+                    for (const char* internal : {"Check", "FAILED", "->", "0.000000", "in range", "converted",
+                                                 "unit not recognized"})
+                        CHECK_THAT(r.err, !Catch::Contains(internal));
+                    ++checked;
+                }
+            }
+        }
+    }
+    CHECK(checked > 60); // every command has some: a parser change that hid them would pass unnoticed
+
+    RunResult format = run_netlab({"tcp-stamp-server", "--format", "bogus"});
+    CHECK(format.err == "netlab tcp-stamp-server: --format: bogus is not one of daytime, rfc868, unix\n"
+                        "Run 'netlab tcp-stamp-server --help' for the options.\n");
+    RunResult rate = run_netlab({"ftp-serve", "--min-rate", "-1"});
+    CHECK_THAT(rate.err, Catch::StartsWith("netlab ftp-serve: --min-rate: -1 is not a size in bytes"));
+    RunResult big = run_netlab({"ftp-serve", "--min-rate", "5T"});
+    CHECK_THAT(big.err,
+               Catch::StartsWith("netlab ftp-serve: --min-rate: 5T is not a size from 0 to 1000000000000\n"));
+    RunResult timeout = run_netlab({"tcp-stamp-client", "--timeout", "0"});
+    CHECK_THAT(
+        timeout.err,
+        Catch::StartsWith("netlab tcp-stamp-client: --timeout: 0 is not a number from 0.001 to 3600\n"));
+    RunResult port = run_netlab({"udp-recv", "--port", "70000"});
+    CHECK_THAT(port.err,
+               Catch::StartsWith("netlab udp-recv: --port: 70000 is not a whole number from 0 to 65535\n"));
+    RunResult missing = run_netlab({"udp-recv", "--port"});
+    CHECK(missing.status == 2);
+    CHECK_THAT(missing.err, Catch::StartsWith("netlab udp-recv: --port: needs a value\n"));
+    RunResult upload = run_netlab({"ftp-serve", "--max-upload", "-5"}, 5s);
+    CHECK(upload.status == 2); // CLI11 alone reads -5 as 2^64 - 5: no limit at all
+    CHECK_THAT(upload.err, Catch::StartsWith("netlab ftp-serve: --max-upload: -5 is not a size in bytes"));
 }
 
 TEST_CASE("a symlink named after a subcommand runs it; --install makes them", "[dispatch]") {
