@@ -14,7 +14,7 @@ namespace netlab {
 
 pid_t fork_process() {
     pid_t pid = ::fork();
-    if (pid < 0) throw Error("fork", "", errno);
+    if (pid < 0) throw Error("fork", "a child process", errno);
     return pid;
 }
 

@@ -216,7 +216,7 @@ std::optional<AtomicFile> AtomicFile::create(const Fd& dir, const std::string& n
         }
     }
     int dup = ::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) throw Error("fcntl", "F_DUPFD_CLOEXEC", errno);
+    if (dup < 0) throw Error("duplicate", "the descriptor of the directory of " + name, errno);
     Fd own(dup);
     static std::atomic<unsigned> counter{0};
     // A hidden name that keeps the real one visible to a person listing the directory.

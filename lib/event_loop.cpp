@@ -12,7 +12,7 @@ namespace netlab {
 
 Epoll::Epoll(std::size_t max_events) : events_(max_events < 1 ? 1 : max_events) {
     int fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (fd < 0) throw Error("epoll_create1", "", errno);
+    if (fd < 0) throw Error("create", "an epoll instance", errno);
     fd_.reset(fd);
 }
 
@@ -44,14 +44,14 @@ std::span<const epoll_event> Epoll::wait(int timeout_ms) {
     if (n < 0) {
         // A signal ends the wait early; the caller's loop looks at the clock and waits again.
         if (errno == EINTR) return {};
-        throw Error("epoll_wait", "", errno);
+        throw Error("epoll_wait", "descriptor " + std::to_string(fd_.get()), errno);
     }
     return {events_.data(), static_cast<std::size_t>(n)};
 }
 
 Wakeup::Wakeup() {
     int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (fd < 0) throw Error("eventfd", "", errno);
+    if (fd < 0) throw Error("create", "an eventfd", errno);
     fd_.reset(fd);
 }
 

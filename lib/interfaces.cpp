@@ -40,7 +40,7 @@ std::optional<SocketAddress> Interface::ipv4() const {
 
 std::vector<Interface> list_interfaces() {
     ifaddrs* head = nullptr;
-    if (::getifaddrs(&head) < 0) throw Error("getifaddrs", "", errno);
+    if (::getifaddrs(&head) < 0) throw Error("list", "the network interfaces", errno);
     std::vector<Interface> result;
     for (ifaddrs* ifa = head; ifa; ifa = ifa->ifa_next) {
         auto it = std::find_if(result.begin(), result.end(),

@@ -29,7 +29,7 @@ void check_spawn(int rc, const char* action, const std::string& object) {
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, bool pipe_stdout, bool pipe_stderr) {
     int out[2] = {-1, -1}, err[2] = {-1, -1};
     if ((pipe_stdout && ::pipe2(out, O_CLOEXEC) < 0) || (pipe_stderr && ::pipe2(err, O_CLOEXEC) < 0))
-        throw Error("pipe", "", errno);
+        throw Error("create", "a pipe to " + (argv.empty() ? std::string("a child") : argv[0]), errno);
     Fd out_read(out[0]), out_write(out[1]), err_read(err[0]), err_write(err[1]);
 
     posix_spawn_file_actions_t actions;
@@ -146,7 +146,7 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
             status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
             return status_;
         }
-        if (rc < 0 && errno != EINTR) throw Error("waitpid", std::to_string(pid_), errno);
+        if (rc < 0 && errno != EINTR) throw Error("waitpid", "process " + std::to_string(pid_), errno);
         int left = timeout_ms_until(deadline);
         if (left == 0) return std::nullopt;
         if (pidfd_.valid()) {

@@ -4,21 +4,39 @@
 #include "error.hpp"
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 namespace netlab {
 
+namespace {
+
+// "SIGINT, SIGTERM": what an error about these signals names.
+std::string names(std::initializer_list<int> signals) {
+    std::string text;
+    for (int s : signals) {
+        const char* abbrev = sigabbrev_np(s);
+        text += (text.empty() ? "SIG" : ", SIG") + std::string(abbrev ? abbrev : std::to_string(s).c_str());
+    }
+    return text;
+}
+
+} // namespace
+
 SignalFd::SignalFd(std::initializer_list<int> signals) {
     sigset_t set;
     sigemptyset(&set);
     for (int s : signals) sigaddset(&set, s);
-    if (pthread_sigmask(SIG_BLOCK, &set, &previous_) != 0) throw Error("sigprocmask", "", errno);
+    // pthread_sigmask returns its error instead of setting errno.
+    if (int rc = pthread_sigmask(SIG_BLOCK, &set, &previous_); rc != 0)
+        throw Error("block", names(signals), rc);
     int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (fd < 0) {
         int err = errno;
         pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-        throw Error("signalfd", "", err);
+        throw Error("signalfd", names(signals), err);
     }
     fd_.reset(fd);
 }

@@ -50,7 +50,8 @@ void listen(const Fd& fd, int backlog, const SocketAddress& addr) {
 SocketAddress local_address(const Fd& fd) {
     SocketAddress addr;
     socklen_t len = SocketAddress::capacity();
-    if (::getsockname(fd.get(), addr.get_mut(), &len) < 0) throw Error("getsockname", "", errno);
+    if (::getsockname(fd.get(), addr.get_mut(), &len) < 0)
+        throw Error("getsockname", "descriptor " + std::to_string(fd.get()), errno);
     addr.set_size(len);
     return addr;
 }
@@ -58,7 +59,23 @@ SocketAddress local_address(const Fd& fd) {
 void set_nonblocking(const Fd& fd, bool on) {
     int flags = ::fcntl(fd.get(), F_GETFL);
     if (flags < 0 || ::fcntl(fd.get(), F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0)
-        throw Error("fcntl", "O_NONBLOCK", errno);
+        throw Error(on ? "set O_NONBLOCK on" : "clear O_NONBLOCK on", describe(fd.get()), errno);
+}
+
+std::string describe(int fd) {
+    SocketAddress addr;
+    socklen_t len = SocketAddress::capacity();
+    if (::getsockname(fd, addr.get_mut(), &len) == 0) {
+        addr.set_size(len);
+        if (addr.family() == AF_INET || addr.family() == AF_INET6) return addr.to_string();
+    }
+    return "descriptor " + std::to_string(fd);
+}
+
+std::string describe(std::span<const pollfd> fds) {
+    std::string text = fds.size() == 1 ? "descriptor " : "descriptors ";
+    for (std::size_t i = 0; i < fds.size(); ++i) text += (i ? ", " : "") + std::to_string(fds[i].fd);
+    return text;
 }
 
 Fd duplicate(const Fd& fd) {
@@ -80,7 +97,7 @@ std::optional<Fd> accept(const Fd& listener, SocketAddress* peer, bool nonblocki
         }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == ECONNABORTED) return std::nullopt;
-        throw Error("accept", "", errno);
+        throw Error("accept", describe(listener.get()), errno);
     }
 }
 
@@ -88,7 +105,7 @@ int poll(std::span<pollfd> fds, int timeout_ms) {
     int n = ::poll(fds.data(), fds.size(), timeout_ms);
     if (n < 0) {
         if (errno == EINTR) return 0;
-        throw Error("poll", "", errno);
+        throw Error("poll", describe(fds), errno);
     }
     return n;
 }
@@ -99,7 +116,7 @@ int poll(std::span<pollfd> fds, std::chrono::nanoseconds timeout) {
     int n = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
     if (n < 0) {
         if (errno == EINTR) return 0;
-        throw Error("poll", "", errno);
+        throw Error("poll", describe(fds), errno);
     }
     return n;
 }

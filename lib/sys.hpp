@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 
 #include <chrono>
 #include <poll.h>
@@ -22,6 +23,10 @@ void listen(const Fd& fd, int backlog, const SocketAddress& addr);
 // getsockname: the address the kernel chose, e.g. the port after binding port 0.
 SocketAddress local_address(const Fd& fd);
 void set_nonblocking(const Fd& fd, bool on = true);
+// What an error names a descriptor by: a socket's local address ("0.0.0.0:2333"), else "descriptor 7".
+std::string describe(int fd);
+// "descriptor 7" for one, "descriptors 3, 7" for several.
+std::string describe(std::span<const pollfd> fds);
 // A second descriptor for the same open file or socket (fcntl F_DUPFD_CLOEXEC).
 Fd duplicate(const Fd& fd);
 

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -138,6 +139,32 @@ TEST_CASE("connecting to a closed port is refused", "[tcp]") {
     Fd nb = sys::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
     int rc = tcp::start_connect(nb, to);
     CHECK((rc == ECONNREFUSED || rc == EINPROGRESS));
+}
+
+TEST_CASE("errors of descriptor calls name the descriptor", "[tcp]") {
+    Fd bound = sys::socket(AF_INET, SOCK_STREAM);
+    sys::bind(bound, SocketAddress::loopback(Family::v4, 0));
+    std::string address = sys::local_address(bound).to_string();
+    CHECK(sys::describe(bound.get()) == address);
+    try {
+        sys::accept(bound, nullptr, false); // bound but not listening: EINVAL
+        FAIL("accept on a socket that does not listen");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) == "accept " + address + ": " + std::strerror(EINVAL));
+    }
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    Fd read_end(p[0]), write_end(p[1]);
+    std::string pipe_name = "descriptor " + std::to_string(read_end.get());
+    CHECK(sys::describe(read_end.get()) == pipe_name);
+    try {
+        sys::local_address(read_end);
+        FAIL("getsockname of a pipe");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) == "getsockname " + pipe_name + ": " + std::strerror(ENOTSOCK));
+    }
+    pollfd two[2] = {{read_end.get(), POLLIN, 0}, {write_end.get(), POLLOUT, 0}};
+    CHECK(sys::describe(two) == "descriptors " + std::to_string(p[0]) + ", " + std::to_string(p[1]));
 }
 
 TEST_CASE("tcp::listen works on IPv6", "[tcp]") {
