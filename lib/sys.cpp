@@ -2,6 +2,7 @@
 #include "sys.hpp"
 
 #include "error.hpp"
+#include "sockopt.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -34,9 +35,9 @@ void connect(const Fd& fd, const SocketAddress& addr) {
         pollfd p{fd.get(), POLLOUT, 0};
         while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
         }
-        int err = 0;
-        socklen_t len = sizeof err;
-        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        // SO_ERROR holds the outcome. socket_error throws when it cannot be read: left at 0, an unread
+        // outcome would pass for a connection made.
+        int err = sockopt::socket_error(fd);
         if (err != 0) throw Error("connect", addr.to_string(), err);
         return;
     }

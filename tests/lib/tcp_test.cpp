@@ -141,6 +141,32 @@ TEST_CASE("connecting to a closed port is refused", "[tcp]") {
     CHECK((rc == ECONNREFUSED || rc == EINPROGRESS));
 }
 
+TEST_CASE("a connect's outcome is read from SO_ERROR, and a failed read is an error", "[tcp]") {
+    SocketAddress to;
+    {
+        Fd listener = tcp::listen(SocketAddress::loopback(Family::v4, 0), 1);
+        to = listening_on(listener);
+    }
+    CHECK(sockopt::socket_error(sys::socket(AF_INET, SOCK_STREAM)) == 0);
+    Fd nb = sys::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    if (tcp::start_connect(nb, to) == EINPROGRESS) {
+        pollfd p{nb.get(), POLLOUT, 0};
+        REQUIRE(sys::poll({&p, 1}, 2000) == 1);
+        CHECK(sockopt::socket_error(nb) == ECONNREFUSED);
+    }
+    // No socket, no SO_ERROR: the read fails, and must not pass for "no error".
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    Fd read_end(p[0]), write_end(p[1]);
+    try {
+        sockopt::socket_error(read_end);
+        FAIL("SO_ERROR of a pipe read as a socket's");
+    } catch (const Error& e) {
+        CHECK(e.error_number() == ENOTSOCK);
+        CHECK_THAT(e.what(), Catch::Contains("SO_ERROR"));
+    }
+}
+
 TEST_CASE("errors of descriptor calls name the descriptor", "[tcp]") {
     Fd bound = sys::socket(AF_INET, SOCK_STREAM);
     sys::bind(bound, SocketAddress::loopback(Family::v4, 0));
