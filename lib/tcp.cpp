@@ -106,6 +106,8 @@ std::optional<std::size_t> AcceptReserve::refuse_waiting(const Fd& listener, std
             try {
                 sockopt::linger(*conn, true, 0);
             } catch (const Error&) {
+                // Then the close sends FIN instead of RST: the client still learns, only later, and
+                // refusing goes on either way (lib/ does not log).
             }
             conn.reset();
         }
