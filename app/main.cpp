@@ -109,7 +109,8 @@ std::unique_ptr<netlab::app::Parser> make_parser(std::string_view summary, const
     netlab::cmd::GlobalOptions& global = parser->global;
     app.set_help_flag("-h,--help", "Print this help and exit");
     app.add_flag("-v,--verbose", global.verbosity, "More diagnostics on stderr (repeat: -vv, -vvv)");
-    app.add_flag("-q,--quiet", global.quiet, "Only errors on stderr, no summaries on stdout");
+    app.add_flag("-q,--quiet", global.quiet,
+                 "Quiet: no warnings, record or log lines, views or summaries (--stats still prints)");
     app.add_flag("--json", global.json, "Print one JSON object per line on stdout instead of text");
     if (register_fn) parser->runner = register_fn(app, global);
     netlab::app::explain_refused_values(app);

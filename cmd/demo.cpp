@@ -147,11 +147,13 @@ void demo_file_transfer(const std::string& self) {
                                          "--windowsize", "4",       "--drop",
                                          "0.05",         "--seed",  "4"};
     show_command(get_argv);
-    ChildProcess client = ChildProcess::spawn(get_argv, false, true);
-    std::string summary = client.read_all_stderr(5s);
+    ChildProcess client = ChildProcess::spawn(get_argv, true, true);
+    std::string summary = client.read_all_stdout(5s);
     auto status = client.wait(5s);
-    if (!status || *status != 0)
-        throw Error("run", "ftp-get", "the demo step failed: " + summary.substr(0, summary.find('\n')));
+    if (!status || *status != 0) {
+        std::string error = client.read_all_stderr(1s);
+        throw Error("run", "ftp-get", "the demo step failed: " + error.substr(0, error.find('\n')));
+    }
     say("  [client] " + summary.substr(0, summary.find('\n')));
     if (auto line = server.read_stdout_line(5s)) say("  [server] " + *line);
     if (server.wait(5s) != 0) throw Error("run", "ftp-serve", "the server did not finish cleanly");

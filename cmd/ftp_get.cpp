@@ -131,6 +131,7 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
     if (global.quiet) return 0;
     const auto& c = r.counters;
     double rate = static_cast<double>(c.bytes) / std::max(r.seconds, 1e-9) / 1e6;
+    // The summary is the result of a download to a file: on stdout, unless stdout carries the file.
     std::FILE* out = to_stdout ? stderr : stdout;
     if (global.json) {
         std::string line;
@@ -148,10 +149,10 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
         fields.end();
         fmt::print(out, "{}", line);
     } else {
-        fmt::print(
-            stderr, "{} {} bytes in {:.3f} s ({:.1f} MB/s), blksize {} windowsize {}{}, {} retransmits\n",
-            opt.put ? "sent" : "received", c.bytes, r.seconds, rate, r.settings.block_size,
-            r.settings.window_size, r.options_ignored ? " (server ignored options)" : "", c.retransmits);
+        fmt::print(out, "{} {} bytes in {:.3f} s ({:.1f} MB/s), blksize {} windowsize {}{}, {} retransmits\n",
+                   opt.put ? "sent" : "received", c.bytes, r.seconds, rate, r.settings.block_size,
+                   r.settings.window_size, r.options_ignored ? " (server ignored options)" : "",
+                   c.retransmits);
     }
     return 0;
 }

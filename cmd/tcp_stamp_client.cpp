@@ -92,6 +92,7 @@ int run_once(const Options& opt, const GlobalOptions& global, const SocketAddres
 
 void print_report(const load::Report& r, const Options& opt, const SocketAddress& server,
                   const GlobalOptions& global) {
+    if (global.quiet) return; // in JSON too, as every command's -q
     const auto& l = r.latency;
     if (global.json) {
         std::string line;
@@ -121,7 +122,6 @@ void print_report(const load::Report& r, const Options& opt, const SocketAddress
         fmt::print("{}", line);
         return;
     }
-    if (global.quiet) return;
     fmt::print("{} connections to {}, {} at a time from {} thread{}: {} ok, {} failed in {:.3f} s\n",
                r.started, server.to_string(), opt.concurrency, r.threads, r.threads == 1 ? "" : "s",
                r.succeeded, r.failed(), r.seconds);

@@ -152,7 +152,8 @@ TEST_CASE("ftp-get downloads small, large, empty and whole-block files intact", 
     CHECK_THAT(log, Catch::Contains(": ok, 3145728 bytes"));
 }
 
-TEST_CASE("ftp-get -o - writes to stdout and the summary goes to stderr or --json", "[ftp][integration]") {
+TEST_CASE("ftp-get's summary goes to stdout, or to stderr when stdout carries the file (-o -)",
+          "[ftp][integration]") {
     Served s;
     // Text ending in a newline: the test helper reads stdout line by line.
     std::string data;
@@ -162,6 +163,10 @@ TEST_CASE("ftp-get -o - writes to stdout and the summary goes to stderr or --jso
     CHECK(r.status == 0);
     CHECK(r.out == data);
     CHECK_THAT(r.err, Catch::Contains("received " + std::to_string(data.size()) + " bytes"));
+    RunResult to_file = s.get("f", "h");
+    CHECK(to_file.status == 0);
+    CHECK_THAT(to_file.out, Catch::StartsWith("received " + std::to_string(data.size()) + " bytes in "));
+    CHECK(to_file.err.empty());
     RunResult j = s.get("f", "g", {"--json"});
     CHECK_THAT(j.out, Catch::Contains("\"bytes\":" + std::to_string(data.size())));
     CHECK_THAT(j.out, Catch::Contains("\"blksize\":1468"));

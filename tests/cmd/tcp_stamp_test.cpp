@@ -394,6 +394,11 @@ TEST_CASE("the load generator reports rate, percentiles and errors by kind", "[t
     CHECK(threaded.status == 0);
     CHECK_THAT(threaded.out, Catch::Contains("\"threads\":2"));
     CHECK_THAT(threaded.out, Catch::Contains("\"ok\":500,\"failed\":0"));
+    // -q silences the report in JSON as in text, as it silences every command's summary.
+    RunResult quiet =
+        run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "-c", "10", "--json", "-q"});
+    CHECK(quiet.status == 0);
+    CHECK(quiet.out.empty());
     server.send_signal(SIGTERM);
     CHECK(server.wait(5s) == 0);
     // Now nothing listens there: every connection is refused.
