@@ -35,6 +35,7 @@ constexpr Command commands[] = {
     {"demo", netlab::cmd::register_demo, "a self-contained classroom demo on loopback"},
     {"ftp-get", netlab::cmd::register_ftp_get, "download or upload a file from a TFTP server"},
     {"ftp-serve", netlab::cmd::register_ftp_serve, "serve files over TFTP (RFC 1350 and its options)"},
+    {"lab", netlab::cmd::register_lab, "hosts in network namespaces, a router between two segments"},
     {"mcast", netlab::cmd::register_mcast, "send or receive score records by UDP multicast"},
     {"pool-server", netlab::cmd::register_pool_server, "time-stamp server with a pre-forked process pool"},
     {"tcp-stamp-client", netlab::cmd::register_tcp_stamp_client,

@@ -46,6 +46,15 @@ constexpr Example ftp_serve_examples[] = {
     {"--root /srv/tftp --port 69 --user tftp", "As root: the standard port, then run as the user tftp."},
     {"--drop 0.1 --seed 7", "Drop one packet in ten to watch the retransmissions."},
 };
+constexpr Example lab_examples[] = {
+    {"up", "Build hosts h1, h2, h3 on one bridge: 198.18.0.1-3 and fd00:198:18::1-3."},
+    {"up --name ttl --hosts 4 --segments 2 --mroute",
+     "Two segments, a router between them that routes multicast."},
+    {"exec h2 -- netlab mcast recv --count 1", "Run a command on host h2."},
+    {"status --json", "Hosts, addresses, groups joined and routes, as JSON."},
+    {"loss h1 10", "Drop 10% of what h1 sends and of what it receives (nftables); 0 removes it."},
+    {"down --name ttl", "Stop what runs in lab ttl and delete its namespaces."},
+};
 constexpr Example mcast_examples[] = {
     {"recv", "Join 239.0.0.1 and print the records sent to port 2333."},
     {"send --ttl 1 --loop off", "Send one record to 239.0.0.1:2333 for the hosts on this link only."},
@@ -83,7 +92,8 @@ constexpr Extra extras[] = {
     {"demo", demo_examples, "netlab-udp-send(1), netlab-udp-recv(1), netlab-tcp-stamp-server(1)"},
     {"ftp-get", ftp_get_examples, "netlab-ftp-serve(1), tftp(1)"},
     {"ftp-serve", ftp_serve_examples, "netlab-ftp-get(1), in.tftpd(8)"},
-    {"mcast", mcast_examples, "netlab-bcast(1), netlab-udp-recv(1), ip(7), ipv6(7)"},
+    {"lab", lab_examples, "netlab-mcast(1), netlab-bcast(1), ip-netns(8), nft(8)"},
+    {"mcast", mcast_examples, "netlab-bcast(1), netlab-lab(1), netlab-udp-recv(1), ip(7), ipv6(7)"},
     {"pool-server", pool_server_examples, "netlab-tcp-stamp-server(1), netlab-tcp-stamp-client(1)"},
     {"tcp-stamp-client", tcp_stamp_client_examples,
      "netlab-tcp-stamp-server(1), netlab-pool-server(1), tcp(7)"},

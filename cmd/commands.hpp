@@ -26,6 +26,7 @@ Runner register_bcast(CLI::App& app, const GlobalOptions& global);
 Runner register_demo(CLI::App& app, const GlobalOptions& global);
 Runner register_ftp_get(CLI::App& app, const GlobalOptions& global);
 Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global);
+Runner register_lab(CLI::App& app, const GlobalOptions& global);
 Runner register_mcast(CLI::App& app, const GlobalOptions& global);
 Runner register_pool_server(CLI::App& app, const GlobalOptions& global);
 Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global);

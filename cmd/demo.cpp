@@ -173,8 +173,9 @@ void demo_file_transfer(const std::string& self) {
         "timeout follows the measured round trip, so on loopback it is a few milliseconds.");
 }
 
-// Multicast across hosts made as network namespaces (lib/netns.hpp): one sender, two members, one
-// host that did not join. Needs root; the lab is deleted when the demo ends, however it ends.
+// Multicast across hosts made as network namespaces (lib/netns.hpp, built as `netlab lab up` builds
+// them): one sender, two members, one host that did not join. Needs root; the lab is deleted when the
+// demo ends, however it ends.
 void demo_multicast(const std::string& self) {
     say("");
     say("== Multicast: one sender, receivers on two other hosts (network namespaces h1..h3 on a bridge) "
@@ -185,12 +186,14 @@ void demo_multicast(const std::string& self) {
     }
     NetnsLab::remove_stale("netlab-demo-");
     NetnsLab lab("netlab-demo-");
-    say("  [lab] h1 198.18.0.1, h2 198.18.0.2, h3 198.18.0.3, each eth0 on bridge br0");
+    say("$ netlab lab up          (the demo's own lab: the same hosts, deleted when the demo ends)");
+    say(fmt::format("  [lab] h1 {}, h2 {}, h3 {}, each eth0 on bridge br0", NetnsLab::ipv4(1),
+                    NetnsLab::ipv4(2), NetnsLab::ipv4(3)));
     std::vector<ChildProcess> receivers;
     for (const char* host : {"h2", "h3"}) {
         std::vector<std::string> argv = {self,      "mcast", "recv",      "--group", "239.0.0.1",
                                          "--count", "1",     "--timeout", "5",       "-v"};
-        std::string line = fmt::format("$ ip netns exec {} netlab", host);
+        std::string line = fmt::format("$ netlab lab exec {} -- netlab", host);
         for (std::size_t i = 1; i < argv.size(); ++i) line += " " + argv[i];
         say(line);
         receivers.push_back(ChildProcess::spawn(lab.exec_argv(host, argv)));
@@ -202,7 +205,7 @@ void demo_multicast(const std::string& self) {
     }
     std::vector<std::string> send_argv = {self,     "mcast", "send",   "--group", "239.0.0.1", "--ttl", "1",
                                           "--name", "Lucy",  "--math", "91",      "--chinese", "88"};
-    std::string line = "$ ip netns exec h1 netlab";
+    std::string line = "$ netlab lab exec h1 -- netlab";
     for (std::size_t i = 1; i < send_argv.size(); ++i) line += " " + send_argv[i];
     say(line);
     ChildProcess sender = ChildProcess::spawn(lab.exec_argv("h1", send_argv));

@@ -165,4 +165,12 @@ std::string self_executable() {
     return std::string(path, static_cast<std::size_t>(n));
 }
 
+void replace_process(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    throw Error("run", argv.front(), errno);
+}
+
 } // namespace netlab

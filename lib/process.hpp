@@ -45,6 +45,9 @@ public:
     // Waits for the child to exit; nullopt if it is still running after `timeout`.
     std::optional<ExitStatus> wait(std::chrono::milliseconds timeout);
     bool exited() const { return status_.has_value(); }
+    // Lets the child go: the destructor then neither kills nor reaps it (a daemon that outlives its
+    // starter, which exits soon after and leaves the reaping to init).
+    void release() { pid_ = -1; }
 
 private:
     struct Stream {
@@ -61,6 +64,10 @@ private:
     Stream out_, err_;
     std::optional<ExitStatus> status_;
 };
+
+// Replaces the running program with argv (execvp(3), argv[0] searched in PATH); returns only by
+// throwing Error("run", argv[0], errno).
+[[noreturn]] void replace_process(const std::vector<std::string>& argv);
 
 // The path of the running executable (/proc/self/exe), for starting more of ourselves.
 std::string self_executable();

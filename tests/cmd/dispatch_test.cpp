@@ -24,7 +24,7 @@ std::vector<std::string> listed_commands() {
 TEST_CASE("every subcommand in the table has --help", "[dispatch]") {
     auto names = listed_commands();
     for (const char* expected : {"udp-send", "udp-recv", "bcast", "mcast", "tcp-stamp-server",
-                                 "tcp-stamp-client", "pool-server", "ftp-get", "ftp-serve", "demo"})
+                                 "tcp-stamp-client", "pool-server", "ftp-get", "ftp-serve", "demo", "lab"})
         CHECK(std::find(names.begin(), names.end(), expected) != names.end());
     for (const auto& name : names) {
         INFO(name);

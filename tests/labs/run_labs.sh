@@ -2,12 +2,13 @@
 # Runs the commands of the lab book (docs/labs/*.md) so that they never go stale. In a lab, a fenced
 # block opened with "```sh lab" is run as written (bash -euo pipefail, the netlab under test first on
 # PATH, with its subcommand symlinks from `netlab --install`); "```sh lab hosts" marks a block that
-# needs the three-host namespace lab of docs/labs/README.md (root only, skipped otherwise). A
+# needs the three-host lab of docs/labs/README.md (`netlab lab up`; root only, skipped otherwise). A
 # "```text output" block after a lab block lists lines its output must contain ("…" matches anything).
 #
 # Each lab runs in fresh namespaces of its own (unshare: network, mount, PID; a user namespace too when
-# not root), so the labs' fixed ports (2333, 6969) are free even with ctest -j, the namespaces h1, h2,
-# h3 and sw live in a private /run/netns, and everything a lab started dies with its PID namespace.
+# not root), so the labs' fixed ports (2333, 6969) are free even with ctest -j, the labs' namespaces
+# and state files live in a private /run/netns and /run/netlab, and everything a lab started dies with
+# its PID namespace.
 # Usage: run_labs.sh NETLAB LAB.md...   Exit 0 all passed, 1 a block failed, 77 every block skipped.
 set -euo pipefail
 netlab=$(realpath "$1")
@@ -41,7 +42,7 @@ for f in helpers setup teardown; do
 done
 
 if [ "$(id -u)" -eq 0 ]; then
-    mkdir -p /run/netns # the mount point of the private /run/netns
+    mkdir -p /run/netns /run/netlab # the mount points of the private /run/netns and /run/netlab
     isolate=(unshare --net --mount --propagation private --pid --fork --mount-proc)
     hosts_ok=1
 else
@@ -66,6 +67,8 @@ leftovers() {
         stat=$(cut -d' ' -f3,4 "/proc/$p/stat" 2>/dev/null) || continue
         # Orphans of the block, reparented to this driver; zombies are just not reaped yet.
         [ "${stat#* }" = 1 ] && [ "${stat% *}" != Z ] || continue
+        # A lab's multicast forwarder lives in its router until `netlab lab down`, by design.
+        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q ' lab .*mrouted' && continue
         echo "    left running: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)(pid $p): stopped" >&2
         kill -KILL "$p" 2>/dev/null
         left=1
@@ -76,16 +79,17 @@ need_hosts=0
 grep -qx hosts "$lab"/*.tag && need_hosts=$hosts_ok
 if [ "$need_hosts" -eq 1 ]; then
     mount -t tmpfs netlab-labs /run/netns
+    mount -t tmpfs netlab-labs-state /run/netlab
     trap 'bash -c "source $work/helpers.sh; source $work/teardown.sh" >/dev/null 2>&1' EXIT
     if ! bash -euo pipefail -c "source $work/helpers.sh; source $work/setup.sh" >"$lab/setup.out" 2>&1; then
-        echo "FAIL the namespace lab of docs/labs/README.md:"; indent <"$lab/setup.out"; exit 1
+        echo "FAIL the lab of docs/labs/README.md (netlab lab up):"; indent <"$lab/setup.out"; exit 1
     fi
 fi
 for block in "$lab"/[0-9]*.sh; do
     name=$(basename "$block" .sh)
     tag=$(cat "$block.tag")
     if [ "$tag" = hosts ] && [ "$hosts_ok" -eq 0 ]; then
-        echo "SKIP block $name: needs root for the namespace lab"
+        echo "SKIP block $name: needs root for netlab lab"
         continue
     fi
     ran=$((ran + 1))

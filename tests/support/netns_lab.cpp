@@ -37,12 +37,6 @@ RunResult TestLab::run(std::string_view host, const std::vector<std::string>& ar
     return finish(child, timeout);
 }
 
-void enter_namespace(const std::string& ns) {
-    netlab::Fd fd(::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) throw Error("open", "/run/netns/" + ns, errno);
-    if (::setns(fd.get(), CLONE_NEWNET) < 0) throw Error("setns", ns, errno);
-}
-
 void send_datagram(const Fd& sock, const std::vector<std::uint8_t>& bytes) {
     SendBatch batch(1, std::max<std::size_t>(bytes.size(), 1));
     std::memcpy(batch.slot(0).data(), bytes.data(), bytes.size());

@@ -45,25 +45,6 @@ private:
     NetnsLab lab_;
 };
 
-// Runs f() on a thread that has entered namespace `ns` (setns(2) changes only the calling thread), so
-// sockets f() opens belong to that namespace and stay there when used from the test's own thread.
-void enter_namespace(const std::string& ns);
-template <class F> auto in_namespace(const std::string& ns, F f) -> decltype(f()) {
-    std::optional<decltype(f())> result;
-    std::exception_ptr error;
-    std::thread worker([&] {
-        try {
-            enter_namespace(ns);
-            result.emplace(f());
-        } catch (...) {
-            error = std::current_exception();
-        }
-    });
-    worker.join();
-    if (error) std::rethrow_exception(error);
-    return std::move(*result);
-}
-
 // The tutorial's client datagram: math 83, chinese 86 (glibc's first two rand() % 100), "Mike" + NUL.
 inline const std::vector<std::uint8_t> tutorial_datagram = {0, 0, 0, 83, 0, 0, 0, 86, 'M', 'i', 'k', 'e', 0};
 // Sends bytes on a connected socket, as a foreign program would; receives one datagram (5 s at most).
