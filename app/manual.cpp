@@ -178,7 +178,10 @@ std::vector<const CLI::Option*> positionals(const CLI::App& app) {
 
 std::vector<const CLI::App*> subcommands(const CLI::App& app) {
     return app.get_subcommands(
-        [](const CLI::App* s) { return !s->get_name().empty() && !s->get_disabled(); });
+        // An empty group hides a subcommand from --help (lab's internal mrouted): from the page too.
+        [](const CLI::App* s) {
+            return !s->get_name().empty() && !s->get_disabled() && !s->get_group().empty();
+        });
 }
 
 // Option names as --help prints them ("-b,--bind"), split.

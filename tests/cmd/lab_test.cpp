@@ -102,6 +102,13 @@ TEST_CASE("lab up, exec, status and down: two segments, unicast through the rout
     CHECK(received.status == 0);
     CHECK_THAT(received.out, Catch::StartsWith("198.18.0.1 ") && Catch::Contains("routed"));
 
+    ChildProcess receiver6 = start_on(name, "h3", {"udp-recv", "-6", "--port", "0", "--count", "1", "-v"});
+    std::uint16_t port6 = wait_for_listening_port(receiver6);
+    lab_ok(name, {"exec", "h1", "--", netlab_binary(), "udp-send",
+                  "[fd00:198:18:1::3]:" + std::to_string(port6), "--name", "routed6"});
+    RunResult received6 = finish(receiver6);
+    CHECK_THAT(received6.out, Catch::StartsWith("fd00:198:18::1 ") && Catch::Contains("routed6"));
+
     RunResult status = lab_ok(name, {"status"});
     CHECK_THAT(status.out, Catch::Contains("h1      1    198.18.0.1/24"));
     CHECK_THAT(status.out, Catch::Contains("default via 198.18.0.254 dev eth0"));
