@@ -45,6 +45,10 @@ private:
     NetnsLab lab_;
 };
 
+// Sockets opened inside a host of the lab (lib/netns.hpp), for tests that say `using namespace netlab::test`.
+using netlab::enter_namespace;
+using netlab::in_namespace;
+
 // The tutorial's client datagram: math 83, chinese 86 (glibc's first two rand() % 100), "Mike" + NUL.
 inline const std::vector<std::uint8_t> tutorial_datagram = {0, 0, 0, 83, 0, 0, 0, 86, 'M', 'i', 'k', 'e', 0};
 // Sends bytes on a connected socket, as a foreign program would; receives one datagram (5 s at most).
