@@ -3,16 +3,15 @@
 #include "commands.hpp"
 
 #include "error.hpp"
+#include "json.hpp"
 #include "lab.hpp"
 #include "multicast_forwarder.hpp"
 #include "process.hpp"
 #include "signals.hpp"
-#include "text.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 namespace netlab::cmd {
@@ -27,16 +26,11 @@ struct Options {
     int value = 0; // loss percent, delay ms
 };
 
-std::string json_string(std::string_view text) {
-    std::string out;
-    append_json_string(out, text);
-    return out;
-}
-
-std::string json_list(const std::vector<std::string>& items) {
-    std::string out = "[";
-    for (const auto& item : items) out += (out.size() > 1 ? "," : "") + json_string(item);
-    return out + "]";
+// Appends `key: [items...]` to a JSON line.
+void string_array(json::Line& line, std::string_view key, const std::vector<std::string>& items) {
+    line.open_array(key);
+    for (const auto& item : items) line.element(item);
+    line.close_array();
 }
 
 std::string describe(const lab::Layout& layout) {
@@ -63,12 +57,21 @@ int run_up(const Options& opt, const GlobalOptions& global) {
                                {self_executable(), "lab", "--name", opt.name, "mrouted"});
     if (global.quiet) return 0;
     if (global.json) {
-        std::string hosts;
+        std::string out;
+        json::Line line(out);
+        line.field("lab", state.name)
+            .field("segments", state.layout.segments)
+            .field("mroute", state.layout.mroute);
+        line.open_array("hosts");
         for (const auto& h : lab::hosts_of(state.layout))
-            hosts += fmt::format("{}{{\"name\":\"{}\",\"segment\":{},\"ipv4\":\"{}\",\"ipv6\":\"{}\"}}",
-                                 hosts.empty() ? "" : ",", h.name, h.segment, h.ipv4(), h.ipv6());
-        fmt::print("{{\"lab\":{},\"segments\":{},\"mroute\":{},\"hosts\":[{}]}}\n", json_string(state.name),
-                   state.layout.segments, state.layout.mroute, hosts);
+            line.open_object()
+                .field("name", h.name)
+                .field("segment", h.segment)
+                .field("ipv4", h.ipv4())
+                .field("ipv6", h.ipv6())
+                .close_object();
+        line.close_array().end();
+        fmt::print("{}", out);
         return 0;
     }
     fmt::print("lab {}: {}\n", state.name, describe(state.layout));
@@ -87,10 +90,15 @@ int run_down(const Options& opt, const GlobalOptions& global) {
     auto removal = lab::down(lab::default_state_dir(), opt.name);
     if (!removal.recorded && removal.namespaces == 0)
         throw Error("down", "lab " + opt.name, "there is no such lab");
-    if (global.json)
-        fmt::print("{{\"lab\":{},\"namespaces\":{},\"processes\":{}}}\n", json_string(opt.name),
-                   removal.namespaces, removal.processes);
-    else if (!global.quiet)
+    if (global.json) {
+        std::string out;
+        json::Line(out)
+            .field("lab", opt.name)
+            .field("namespaces", removal.namespaces)
+            .field("processes", removal.processes)
+            .end();
+        fmt::print("{}", out);
+    } else if (!global.quiet)
         fmt::print("lab {}: removed {} namespaces, stopped {} process{}\n", opt.name, removal.namespaces,
                    removal.processes, removal.processes == 1 ? "" : "es");
     return 0;
@@ -127,24 +135,37 @@ int run_status(const Options& opt, const GlobalOptions& global) {
     lab::State state = find_lab("status", opt.name);
     auto nodes = lab::status(state);
     if (global.json) {
-        std::string items;
+        std::string out;
+        json::Line line(out);
+        line.field("lab", state.name)
+            .field("segments", state.layout.segments)
+            .field("mroute", state.layout.mroute);
+        line.open_array("hosts");
         for (const auto& n : nodes) {
-            std::string interfaces, groups;
-            for (const auto& i : n.interfaces)
-                interfaces += fmt::format("{}{{\"name\":{},\"state\":{},\"addresses\":{}}}",
-                                          interfaces.empty() ? "" : ",", json_string(i.name),
-                                          json_string(i.state), json_list(i.addresses));
-            for (const auto& [iface, list] : n.groups)
-                groups +=
-                    fmt::format("{}{}:{}", groups.empty() ? "" : ",", json_string(iface), json_list(list));
-            items += fmt::format(
-                "{}{{\"name\":{},\"namespace\":{},\"segment\":{},\"present\":{},\"interfaces\":[{}],"
-                "\"routes\":{},\"groups\":{{{}}},\"loss_percent\":{},\"delay_ms\":{},\"processes\":{}}}",
-                items.empty() ? "" : ",", json_string(n.name), json_string(n.ns), n.segment, n.present,
-                interfaces, json_list(n.routes), groups, n.loss_percent, n.delay_ms, n.processes);
+            line.open_object().field("name", n.name).field("namespace", n.ns).field("segment", n.segment);
+            line.field("present", n.present).open_array("interfaces");
+            for (const auto& i : n.interfaces) {
+                line.open_object().field("name", i.name).field("state", i.state);
+                string_array(line, "addresses", i.addresses);
+                line.close_object();
+            }
+            line.close_array();
+            string_array(line, "routes", n.routes);
+            // Interface names are the lab's, but a student may add any: values, never keys.
+            line.open_array("groups");
+            for (const auto& [iface, list] : n.groups) {
+                line.open_object().field("interface", iface);
+                string_array(line, "joined", list);
+                line.close_object();
+            }
+            line.close_array();
+            line.field("loss_percent", n.loss_percent)
+                .field("delay_ms", n.delay_ms)
+                .field("processes", n.processes);
+            line.close_object();
         }
-        fmt::print("{{\"lab\":{},\"segments\":{},\"mroute\":{},\"hosts\":[{}]}}\n", json_string(state.name),
-                   state.layout.segments, state.layout.mroute, items);
+        line.close_array().end();
+        fmt::print("{}", out);
         return 0;
     }
     fmt::print("lab {}: {}\n", state.name, describe(state.layout));

@@ -164,6 +164,12 @@ Line& Line::open_object(std::string_view key) {
     return *this;
 }
 
+Line& Line::element(std::string_view text) {
+    add_separator();
+    append_string(out_, text);
+    return *this;
+}
+
 Line& Line::open_object() {
     add_separator();
     open('{');

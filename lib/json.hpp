@@ -53,6 +53,9 @@ public:
     Line& close_object();
     Line& open_array(std::string_view key);
     Line& close_array();
+    // One string of an array of strings: for text that is UTF-8 by construction (names the program
+    // made, `ip`'s output). Bytes that are not become U+FFFD; an array has no "<key>_hex" to carry them.
+    Line& element(std::string_view text);
 
     // Closes the object and ends the line.
     void end();

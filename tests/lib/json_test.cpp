@@ -235,3 +235,11 @@ TEST_CASE("the test reader refuses what is not strict JSON", "[json]") {
         CHECK_FALSE(reader::parse(bad));
     }
 }
+
+TEST_CASE("json::Line element: an array of strings, escaped as any string", "[json]") {
+    std::string out;
+    netlab::json::Line line(out);
+    line.open_array("routes").element("default via 198.18.0.254").element("a\"b").close_array();
+    line.open_array("none").close_array().end();
+    CHECK(out == "{\"routes\":[\"default via 198.18.0.254\",\"a\\\"b\"],\"none\":[]}\n");
+}
