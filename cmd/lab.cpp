@@ -33,6 +33,14 @@ void string_array(json::Line& line, std::string_view key, const std::vector<std:
     line.close_array();
 }
 
+// The members up and status begin with, then the array of hosts opened.
+void begin_lab_json(json::Line& line, const lab::State& state) {
+    line.field("lab", state.name)
+        .field("segments", state.layout.segments)
+        .field("mroute", state.layout.mroute);
+    line.open_array("hosts");
+}
+
 std::string describe(const lab::Layout& layout) {
     if (layout.segments == 1) return fmt::format("{} hosts on one segment", layout.hosts);
     return fmt::format("{} hosts on two segments, a router between them{}", layout.hosts,
@@ -59,10 +67,7 @@ int run_up(const Options& opt, const GlobalOptions& global) {
     if (global.json) {
         std::string out;
         json::Line line(out);
-        line.field("lab", state.name)
-            .field("segments", state.layout.segments)
-            .field("mroute", state.layout.mroute);
-        line.open_array("hosts");
+        begin_lab_json(line, state);
         for (const auto& h : lab::hosts_of(state.layout))
             line.open_object()
                 .field("name", h.name)
@@ -137,10 +142,7 @@ int run_status(const Options& opt, const GlobalOptions& global) {
     if (global.json) {
         std::string out;
         json::Line line(out);
-        line.field("lab", state.name)
-            .field("segments", state.layout.segments)
-            .field("mroute", state.layout.mroute);
-        line.open_array("hosts");
+        begin_lab_json(line, state);
         for (const auto& n : nodes) {
             line.open_object().field("name", n.name).field("namespace", n.ns).field("segment", n.segment);
             line.field("present", n.present).open_array("interfaces");
