@@ -76,9 +76,7 @@ int run_recv(const RecvOptions& opt, const GlobalOptions& global) {
     // Several receivers on one host may share the port, as broadcast listeners often do.
     sockopt::reuse_address(sock);
     sys::bind(sock, local);
-    SocketAddress bound = sys::local_address(sock);
-    announce_listening("bcast recv", local.port(), bound);
-    return receive_score_records(sock, opt.receive, global);
+    return receive_score_records(sock, "bcast recv", local.port(), opt.receive, global);
 }
 
 } // namespace

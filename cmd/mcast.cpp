@@ -129,9 +129,8 @@ int run_recv(const RecvOptions& opt, const GlobalOptions& global) {
         spdlog::info("joined {}{} on {}", group.ip(), source ? " from " + source->ip() : "",
                      on_interface(ifname));
     }
-    SocketAddress bound = sys::local_address(sock);
-    announce_listening("mcast recv", static_cast<std::uint16_t>(opt.port), bound);
-    int status = receive_score_records(sock, opt.receive, global);
+    int status =
+        receive_score_records(sock, "mcast recv", static_cast<std::uint16_t>(opt.port), opt.receive, global);
     memberships.clear(); // leave the groups (IP_DROP_MEMBERSHIP) before closing
     spdlog::info("left {} group(s)", groups.size());
     return status;

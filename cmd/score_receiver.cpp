@@ -2,6 +2,7 @@
 #include "score_receiver.hpp"
 
 #include "clock.hpp"
+#include "endpoint_options.hpp"
 #include "error.hpp"
 #include "json.hpp"
 #include "output.hpp"
@@ -144,9 +145,13 @@ void print_stats(const Counters& c, const ReceiverOptions& opt, double seconds, 
 
 } // namespace
 
-int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const GlobalOptions& global) {
+int receive_score_records(const Fd& sock, std::string_view command, std::uint16_t requested_port,
+                          const ReceiverOptions& opt, const GlobalOptions& global) {
     sockopt::receive_buffer(sock, opt.receive_buffer);
+    // The handlers come before the announcement: a SIGTERM sent as soon as "listening on" appears
+    // must end the receiver cleanly (exit 0, summary printed), not kill it.
     StopOnSignals stop{SIGINT, SIGTERM};
+    announce_listening(command, requested_port, sys::local_address(sock));
     // 512-byte slots: a record is at most 504 bytes, and MSG_TRUNC tells the real size of larger ones.
     ReceiveBatch batch(256, 512);
     OutputBuffer out(STDOUT_FILENO);

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <string_view>
 
 namespace netlab::cmd {
 
@@ -22,8 +23,10 @@ struct ReceiverOptions {
     void add_to(CLI::App& app);
 };
 
-// Receives until --count, --timeout or SIGINT/SIGTERM. Returns the exit code: 0, or throws Error when
-// --count records did not arrive before --timeout.
-int receive_score_records(const Fd& sock, const ReceiverOptions& opt, const GlobalOptions& global);
+// Announces `command` as listening on `sock` (announce_listening), then receives until --count,
+// --timeout or SIGINT/SIGTERM. Returns the exit code: 0, or throws Error when --count records did not
+// arrive before --timeout.
+int receive_score_records(const Fd& sock, std::string_view command, std::uint16_t requested_port,
+                          const ReceiverOptions& opt, const GlobalOptions& global);
 
 } // namespace netlab::cmd

@@ -24,9 +24,7 @@ int run_udp_recv(const Options& opt, const GlobalOptions& global) {
     SocketAddress local = opt.bind.resolve(score::default_port, true);
     Fd sock = sys::socket(local.family(), SOCK_DGRAM);
     sys::bind(sock, local);
-    SocketAddress bound = sys::local_address(sock);
-    announce_listening("udp-recv", local.port(), bound);
-    return receive_score_records(sock, opt.receive, global);
+    return receive_score_records(sock, "udp-recv", local.port(), opt.receive, global);
 }
 
 } // namespace

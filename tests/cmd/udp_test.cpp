@@ -134,6 +134,19 @@ TEST_CASE("udp-recv stops cleanly on SIGINT and prints its stats", "[udp][integr
     CHECK_THAT(recv.read_all_stderr(2s), Catch::Contains("received 5 records, 0 malformed"));
 }
 
+TEST_CASE("udp-recv handles SIGTERM from the moment it says it listens", "[udp][integration]") {
+    // The announcement comes after the handlers (score_receiver.cpp, shared with bcast and mcast recv):
+    // a signal sent on that line must end the receiver cleanly, never kill it, as it now and then did
+    // when the line came first.
+    for (int round = 0; round < 10; ++round) {
+        ChildProcess recv = start_netlab({"udp-recv", "--port", "0"});
+        wait_for_listening_port(recv);
+        recv.send_signal(SIGTERM);
+        INFO("round " << round);
+        CHECK(recv.wait(5s) == 0);
+    }
+}
+
 TEST_CASE("a port in use is a one-line error naming the address", "[udp][integration]") {
     ChildProcess first = start_netlab({"udp-recv", "--bind", "127.0.0.1", "--port", "0", "--timeout", "5"});
     std::uint16_t port = wait_for_listening_port(first);
