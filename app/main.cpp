@@ -16,6 +16,13 @@
 #include <string_view>
 #include <unistd.h>
 
+// The register functions of app/commands.def, each defined in its cmd/<name>.cpp.
+namespace netlab::cmd {
+#define NETLAB_COMMAND(name, register_fn, summary) Register register_fn;
+#include "commands.def"
+#undef NETLAB_COMMAND
+} // namespace netlab::cmd
+
 namespace {
 
 using netlab::cmd::RegisterFn;
@@ -24,25 +31,27 @@ struct Command {
     std::string_view name;
     RegisterFn register_fn;
     std::string_view summary;
-    // Optional: handles the simplest command lines before CLI11 and spdlog are set up (nullopt: not
-    // handled), for commands that run thousands of times in shell loops.
-    netlab::cmd::FastPathFn fast_path = nullptr;
 };
 
-// Alphabetical; `netlab --help`, `--list` and `--install` walk it.
+// Commands that handle their simplest command lines before CLI11 and spdlog are set up (nullopt: not
+// handled), because they run thousands of times in shell loops.
+struct FastPath {
+    std::string_view name;
+    netlab::cmd::FastPathFn fast_path;
+};
+constexpr FastPath fast_paths[] = {{"tcp-stamp-client", netlab::cmd::tcp_stamp_client_fast_path}};
+
+netlab::cmd::FastPathFn fast_path_of(std::string_view name) {
+    for (const auto& f : fast_paths)
+        if (f.name == name) return f.fast_path;
+    return nullptr;
+}
+
+// The table of app/commands.def, alphabetical; `netlab --help`, `--list` and `--install` walk it.
 constexpr Command commands[] = {
-    {"bcast", netlab::cmd::register_bcast, "send or receive score records by UDP broadcast"},
-    {"demo", netlab::cmd::register_demo, "a self-contained classroom demo on loopback"},
-    {"ftp-get", netlab::cmd::register_ftp_get, "download or upload a file from a TFTP server"},
-    {"ftp-serve", netlab::cmd::register_ftp_serve, "serve files over TFTP (RFC 1350 and its options)"},
-    {"lab", netlab::cmd::register_lab, "hosts in network namespaces, a router between two segments"},
-    {"mcast", netlab::cmd::register_mcast, "send or receive score records by UDP multicast"},
-    {"pool-server", netlab::cmd::register_pool_server, "time-stamp server with a pre-forked process pool"},
-    {"tcp-stamp-client", netlab::cmd::register_tcp_stamp_client,
-     "read the time stamp; load-test a stamp server", netlab::cmd::tcp_stamp_client_fast_path},
-    {"tcp-stamp-server", netlab::cmd::register_tcp_stamp_server, "serve the current time over TCP"},
-    {"udp-recv", netlab::cmd::register_udp_recv, "receive score records over UDP and print them"},
-    {"udp-send", netlab::cmd::register_udp_send, "send score records over UDP"},
+#define NETLAB_COMMAND(name, register_fn, summary) {name, netlab::cmd::register_fn, summary},
+#include "commands.def"
+#undef NETLAB_COMMAND
 };
 
 constexpr int exit_usage = 2;
@@ -113,7 +122,7 @@ std::unique_ptr<netlab::app::Parser> make_parser(std::string_view summary, const
     app.add_flag("-q,--quiet", global.quiet,
                  "Quiet: no warnings, record or log lines, views or summaries (--stats still prints)");
     app.add_flag("--json", global.json, "Print one JSON object per line on stdout instead of text");
-    if (register_fn) parser->runner = register_fn(app, global);
+    if (register_fn) parser->runner = register_fn(app, global, parser->man);
     netlab::app::explain_refused_values(app);
     return parser;
 }
@@ -135,11 +144,11 @@ int run_reporting_errors(const std::string& prefix, const std::function<int()>& 
 
 int run_command(const Command& command, int argc, char** argv) {
     std::string prefix = "netlab " + std::string(command.name);
-    if (command.fast_path) {
+    if (auto fast_path = fast_path_of(command.name)) {
         // It runs the command (an exit code, or an error reported below) or declines the command line.
         bool declined = false;
         int code = run_reporting_errors(prefix, [&] {
-            std::optional<int> ran = command.fast_path(argc, argv);
+            std::optional<int> ran = fast_path(argc, argv);
             declined = !ran;
             return ran.value_or(0);
         });

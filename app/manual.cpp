@@ -11,103 +11,7 @@ namespace netlab::app {
 
 namespace {
 
-struct Example {
-    std::string_view args; // after `netlab <command>`, split on spaces; each one must parse
-    std::string_view what;
-};
-
-// What --help does not say: examples and related pages. Kept here rather than in the footers so
-// that --help stays short; every example is parsed by the command's parser when a page is made.
-struct Extra {
-    std::string_view command;
-    std::span<const Example> examples;
-    std::string_view see_also; // besides netlab(1)
-};
-
-constexpr Example bcast_examples[] = {
-    {"recv", "Print the broadcast score records that reach port 2333 of this host."},
-    {"send --name Lucy --math 90 --chinese 85", "Broadcast one record to 255.255.255.255:2333."},
-    {"send --iface eth0 --count 10 --rate 2", "Send ten records to the directed broadcast address of eth0."},
-    {"send --no-so-broadcast", "See the kernel refuse a broadcast without SO_BROADCAST (EACCES)."},
-};
-constexpr Example demo_examples[] = {
-    {"", "Run the narrated demo of every built subcommand on loopback."},
-    {"--records 5", "The same with five records in the UDP part."},
-};
-constexpr Example ftp_get_examples[] = {
-    {"127.0.0.1 notes.txt -o notes.txt", "Download notes.txt from a server on port 6969 of this host."},
-    {"127.0.0.1 big --blksize 65464 --windowsize 16", "Download with large blocks and a window of 16."},
-    {"127.0.0.1 upload.txt --put", "Upload upload.txt (the server needs --allow-write)."},
-    {"127.0.0.1 image.iso --max-size 1G", "Refuse a server that announces or sends more than 1 GiB."},
-};
-constexpr Example ftp_serve_examples[] = {
-    {"--root /srv/tftp", "Serve /srv/tftp on UDP port 6969; nothing outside it can be read."},
-    {"--root /srv/tftp --allow-write --port 0", "Accept uploads on a port the kernel chooses."},
-    {"--root /srv/tftp --port 69 --user tftp", "As root: the standard port, then run as the user tftp."},
-    {"--drop 0.1 --seed 7", "Drop one packet in ten to watch the retransmissions."},
-};
-constexpr Example lab_examples[] = {
-    {"up", "Build hosts h1, h2, h3 on one bridge: 198.18.0.1-3 and fd00:198:18::1-3."},
-    {"up --name ttl --hosts 4 --segments 2 --mroute",
-     "Two segments, a router between them that routes multicast."},
-    {"exec h2 -- netlab mcast recv --count 1", "Run a command on host h2."},
-    {"status --json", "Hosts, addresses, groups joined and routes, as JSON."},
-    {"loss h1 10", "Drop 10% of what h1 sends and of what it receives (nftables); 0 removes it."},
-    {"down --name ttl", "Stop what runs in lab ttl and delete its namespaces."},
-};
-constexpr Example mcast_examples[] = {
-    {"recv", "Join 239.0.0.1 and print the records sent to port 2333."},
-    {"send --ttl 1 --loop off", "Send one record to 239.0.0.1:2333 for the hosts on this link only."},
-    {"recv --group ff12::1 --iface eth0", "Join an IPv6 group on eth0."},
-    {"recv --group 232.1.1.1 --source 198.18.0.1", "A source-specific join: only 198.18.0.1's records."},
-};
-constexpr Example pool_server_examples[] = {
-    {"--work-ms 1000", "Watch the scoreboard grow under a burst of clients (kill -USR1 dumps it)."},
-    {"--min-spare 2 --max-spare 8 --max-clients 32", "Bound the pool between 2 and 8 idle workers."},
-};
-constexpr Example tcp_stamp_client_examples[] = {
-    {"", "Print the time of the server on 127.0.0.1:2333 as the tutorial's client does."},
-    {"127.0.0.1:2333 --human", "Also print it in ISO 8601."},
-    {"--count 20000 --concurrency 16", "Load-test the server: connections per second and latencies."},
-};
-constexpr Example tcp_stamp_server_examples[] = {
-    {"", "Serve the time on 0.0.0.0:2333, one line per connection, with epoll."},
-    {"--model fork", "The tutorial's model: one process per connection, children reaped."},
-    {"--port 0 --stats", "Let the kernel choose the port; print counts at exit."},
-    {"--udp --format rfc868 --port 3700", "RFC 868 over UDP for rdate -u, rate-limited per source."},
-};
-constexpr Example udp_recv_examples[] = {
-    {"", "Bind 0.0.0.0:2333 and print 'IP PORT' and 'name math chinese' per record."},
-    {"--json --count 10", "Print ten records as JSON lines, then exit."},
-    {"-q --stats --count 1000000", "Count a million records without printing them."},
-};
-constexpr Example udp_send_examples[] = {
-    {"", "Send {Mike, random scores} to 127.0.0.1:2333 and print OK."},
-    {"127.0.0.1:2333 --name Lucy --math 90 --chinese 85 --hexdump", "Send one record and show its bytes."},
-    {"--count 1000000 --rate 0", "Flood: batched with sendmmsg(2); prints records per second."},
-};
-
-constexpr Extra extras[] = {
-    {"bcast", bcast_examples, "netlab-udp-recv(1), netlab-mcast(1), udp(7), ip(7)"},
-    {"demo", demo_examples, "netlab-udp-send(1), netlab-udp-recv(1), netlab-tcp-stamp-server(1)"},
-    {"ftp-get", ftp_get_examples, "netlab-ftp-serve(1), tftp(1)"},
-    {"ftp-serve", ftp_serve_examples, "netlab-ftp-get(1), in.tftpd(8)"},
-    {"lab", lab_examples, "netlab-mcast(1), netlab-bcast(1), ip-netns(8), nft(8)"},
-    {"mcast", mcast_examples, "netlab-bcast(1), netlab-lab(1), netlab-udp-recv(1), ip(7), ipv6(7)"},
-    {"pool-server", pool_server_examples, "netlab-tcp-stamp-server(1), netlab-tcp-stamp-client(1)"},
-    {"tcp-stamp-client", tcp_stamp_client_examples,
-     "netlab-tcp-stamp-server(1), netlab-pool-server(1), tcp(7)"},
-    {"tcp-stamp-server", tcp_stamp_server_examples,
-     "netlab-tcp-stamp-client(1), netlab-pool-server(1), tcp(7)"},
-    {"udp-recv", udp_recv_examples, "netlab-udp-send(1), udp(7), socket(7)"},
-    {"udp-send", udp_send_examples, "netlab-udp-recv(1), udp(7), socket(7)"},
-};
-
-const Extra* find_extra(std::string_view command) {
-    for (const auto& e : extras)
-        if (e.command == command) return &e;
-    return nullptr;
-}
+using cmd::Example;
 
 std::vector<std::string> split_words(std::string_view text) {
     std::vector<std::string> words;
@@ -292,14 +196,15 @@ int print_command_page(const CommandEntry& command, MakeParser make_parser) {
         }
     }
     out += exit_status;
-    const Extra* extra = find_extra(command.name);
-    if (extra && !extra->examples.empty()) {
+    const cmd::ManPage& man = parser->man;
+    if (!man.examples.empty()) {
         out += ".SH EXAMPLES\n";
-        for (const Example& ex : extra->examples) {
+        for (const Example& ex : man.examples) {
             if (auto error = example_error(command, make_parser, ex)) {
-                fmt::print(stderr,
-                           "netlab --man: the example '{} {}' does not parse: {} (fix app/manual.cpp)\n",
-                           name, ex.args, *error);
+                std::string file(command.name);
+                std::replace(file.begin(), file.end(), '-', '_');
+                fmt::print(stderr, "netlab --man: the example '{} {}' does not parse: {} (fix cmd/{}.cpp)\n",
+                           name, ex.args, *error, file);
                 return 1;
             }
             std::string line = ex.args.empty() ? name : name + " " + std::string(ex.args);
@@ -307,12 +212,11 @@ int print_command_page(const CommandEntry& command, MakeParser make_parser) {
         }
     }
     out += ".SH SEE ALSO\n\\fBnetlab\\fR(1)";
-    if (extra)
-        for (auto ref : split_words(extra->see_also)) {
-            if (ref.back() == ',') ref.pop_back();
-            auto paren = ref.find('(');
-            out += fmt::format(",\n\\fB{}\\fR{}", roff(ref.substr(0, paren)), roff(ref.substr(paren)));
-        }
+    for (auto ref : split_words(man.see_also)) {
+        if (ref.back() == ',') ref.pop_back();
+        auto paren = ref.find('(');
+        out += fmt::format(",\n\\fB{}\\fR{}", roff(ref.substr(0, paren)), roff(ref.substr(paren)));
+    }
     out += "\n";
     fmt::print("{}", out);
     return 0;

@@ -19,6 +19,7 @@ struct Parser {
     Parser& operator=(const Parser&) = delete;
     CLI::App app;
     cmd::GlobalOptions global;
+    cmd::ManPage man;
     cmd::Runner runner;
 };
 

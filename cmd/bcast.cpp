@@ -81,9 +81,17 @@ int run_recv(const RecvOptions& opt, const GlobalOptions& global) {
 
 } // namespace
 
-Runner register_bcast(CLI::App& app, const GlobalOptions& global) {
+Runner register_bcast(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     app.description(
         "Send or receive score records by UDP broadcast, as the tutorial's broadcast programs do.");
+    man.examples = {
+        {"recv", "Print the broadcast score records that reach port 2333 of this host."},
+        {"send --name Lucy --math 90 --chinese 85", "Broadcast one record to 255.255.255.255:2333."},
+        {"send --iface eth0 --count 10 --rate 2",
+         "Send ten records to the directed broadcast address of eth0."},
+        {"send --no-so-broadcast", "See the kernel refuse a broadcast without SO_BROADCAST (EACCES)."},
+    };
+    man.see_also = "netlab-udp-recv(1), netlab-mcast(1), udp(7), ip(7)";
     app.require_subcommand(1);
 
     auto send_opt = std::make_shared<SendOptions>();

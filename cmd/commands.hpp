@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace netlab::cmd {
 
@@ -19,20 +21,26 @@ struct GlobalOptions {
 
 // Runs the parsed command; returns the exit code (errors are thrown as netlab::Error or UsageError).
 using Runner = std::function<int()>;
-using RegisterFn = Runner (*)(CLI::App& app, const GlobalOptions& global);
+
+// One entry of a man page's EXAMPLES: `netlab <command> <args>` and what it does.
+struct Example {
+    std::string_view args; // after `netlab <command>`, split on spaces; each one must parse
+    std::string_view what;
+};
+
+// What --help does not say, for the command's man page (kept out of --help so that it stays short).
+// `netlab --man` parses every example with the command's parser and fails on one that does not parse.
+struct ManPage {
+    std::vector<Example> examples;
+    std::string_view see_also; // besides netlab(1): "netlab-udp-recv(1), udp(7)"
+};
+
+// What every cmd/<name>.cpp defines as `register_<name>`, named in the table of app/commands.def: adds
+// the command's options to `app`, fills `man`, and returns the runner, which owns the options.
+using Register = Runner(CLI::App& app, const GlobalOptions& global, ManPage& man);
+using RegisterFn = Register*;
 using FastPathFn = std::optional<int> (*)(int argc, char** argv);
 
-Runner register_bcast(CLI::App& app, const GlobalOptions& global);
-Runner register_demo(CLI::App& app, const GlobalOptions& global);
-Runner register_ftp_get(CLI::App& app, const GlobalOptions& global);
-Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global);
-Runner register_lab(CLI::App& app, const GlobalOptions& global);
-Runner register_mcast(CLI::App& app, const GlobalOptions& global);
-Runner register_pool_server(CLI::App& app, const GlobalOptions& global);
-Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global);
-Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global);
-Runner register_udp_recv(CLI::App& app, const GlobalOptions& global);
-Runner register_udp_send(CLI::App& app, const GlobalOptions& global);
 // tcp-stamp-client without options beyond a port or a numeric IPv4 endpoint, run before CLI11 and
 // spdlog are set up: one run in a shell loop costs little more than a C program's. nullopt: any other
 // command line, or one the full parser would refuse, which then goes through the full parser. It

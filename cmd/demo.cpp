@@ -314,9 +314,14 @@ int run_demo(const Options& opt) {
 
 } // namespace
 
-Runner register_demo(CLI::App& app, const GlobalOptions&) {
+Runner register_demo(CLI::App& app, const GlobalOptions&, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description("A narrated demo on loopback: starts a receiver, sends records, shows both sides.");
+    man.examples = {
+        {"", "Run the narrated demo of every built subcommand on loopback."},
+        {"--records 5", "The same with five records in the UDP part."},
+    };
+    man.see_also = "netlab-udp-send(1), netlab-udp-recv(1), netlab-tcp-stamp-server(1)";
     app.add_option("--records", opt->records, "Records to send in the UDP part")->check(CLI::Range(1, 20));
     return [opt] { return run_demo(*opt); };
 }

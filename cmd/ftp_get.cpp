@@ -159,11 +159,18 @@ int run_ftp_get(const Options& opt, const GlobalOptions& global) {
 
 } // namespace
 
-Runner register_ftp_get(CLI::App& app, const GlobalOptions& global) {
+Runner register_ftp_get(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description("Download PATH from a TFTP server (or upload with --put). The file is written under a\n"
                     "temporary name and renamed when complete: a failed transfer leaves nothing behind.\n"
                     "Default server port 6969; asks blksize 1468 and tsize, falls back when ignored.");
+    man.examples = {
+        {"127.0.0.1 notes.txt -o notes.txt", "Download notes.txt from a server on port 6969 of this host."},
+        {"127.0.0.1 big --blksize 65464 --windowsize 16", "Download with large blocks and a window of 16."},
+        {"127.0.0.1 upload.txt --put", "Upload upload.txt (the server needs --allow-write)."},
+        {"127.0.0.1 image.iso --max-size 1G", "Refuse a server that announces or sends more than 1 GiB."},
+    };
+    man.see_also = "netlab-ftp-serve(1), tftp(1)";
     app.add_option("server", opt->server, "Server as HOST[:PORT] or [IPV6]:PORT")
         ->required()
         ->type_name("ADDR");

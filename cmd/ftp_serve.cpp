@@ -135,12 +135,19 @@ int run_ftp_serve(Options& opt, const GlobalOptions& global) {
 
 } // namespace
 
-Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global) {
+Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description(
         "Serve the files under --root over TFTP (octet and netascii; options blksize, timeout,\n"
         "tsize, windowsize). One line per transfer on stdout. Default: 0.0.0.0:6969, the current\n"
         "directory, read only.");
+    man.examples = {
+        {"--root /srv/tftp", "Serve /srv/tftp on UDP port 6969; nothing outside it can be read."},
+        {"--root /srv/tftp --allow-write --port 0", "Accept uploads on a port the kernel chooses."},
+        {"--root /srv/tftp --port 69 --user tftp", "As root: the standard port, then run as the user tftp."},
+        {"--drop 0.1 --seed 7", "Drop one packet in ten to watch the retransmissions."},
+    };
+    man.see_also = "netlab-ftp-get(1), in.tftpd(8)";
     opt->bind.add_to(app, "-b,--bind", "Local address to bind (default 0.0.0.0:6969)", false);
     app.add_option("-r,--root", opt->root, "Directory served (default: the current directory)")
         ->type_name("DIR");

@@ -241,9 +241,19 @@ CLI::App* add_host(CLI::App* sub, Options& opt) {
 
 } // namespace
 
-Runner register_lab(CLI::App& app, const GlobalOptions& global) {
+Runner register_lab(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     app.description("Build a network of hosts in namespaces, one segment or two with a router between "
                     "them; it stays until 'netlab lab down'. Needs root.");
+    man.examples = {
+        {"up", "Build hosts h1, h2, h3 on one bridge: 198.18.0.1-3 and fd00:198:18::1-3."},
+        {"up --name ttl --hosts 4 --segments 2 --mroute",
+         "Two segments, a router between them that routes multicast."},
+        {"exec h2 -- netlab mcast recv --count 1", "Run a command on host h2."},
+        {"status --json", "Hosts, addresses, groups joined and routes, as JSON."},
+        {"loss h1 10", "Drop 10% of what h1 sends and of what it receives (nftables); 0 removes it."},
+        {"down --name ttl", "Stop what runs in lab ttl and delete its namespaces."},
+    };
+    man.see_also = "netlab-mcast(1), netlab-bcast(1), ip-netns(8), nft(8)";
     app.require_subcommand(1);
     auto opt = std::make_shared<Options>();
     app.add_option("-n,--name", opt->name, "Which lab (several can coexist)")

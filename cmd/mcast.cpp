@@ -144,9 +144,16 @@ void add_group_port_iface(CLI::App& app, int& port, std::string& iface) {
 
 } // namespace
 
-Runner register_mcast(CLI::App& app, const GlobalOptions& global) {
+Runner register_mcast(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     app.description(
         "Send or receive score records by UDP multicast, as the tutorial's multicast programs do.");
+    man.examples = {
+        {"recv", "Join 239.0.0.1 and print the records sent to port 2333."},
+        {"send --ttl 1 --loop off", "Send one record to 239.0.0.1:2333 for the hosts on this link only."},
+        {"recv --group ff12::1 --iface eth0", "Join an IPv6 group on eth0."},
+        {"recv --group 232.1.1.1 --source 198.18.0.1", "A source-specific join: only 198.18.0.1's records."},
+    };
+    man.see_also = "netlab-bcast(1), netlab-lab(1), netlab-udp-recv(1), ip(7), ipv6(7)";
     app.require_subcommand(1);
 
     auto send_opt = std::make_shared<SendOptions>();

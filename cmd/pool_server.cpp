@@ -197,7 +197,7 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
 
 } // namespace
 
-Runner register_pool_server(CLI::App& app, const GlobalOptions& global) {
+Runner register_pool_server(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description(
         "Serve the time stamp from a dynamic pool of pre-forked worker processes (like Apache prefork):\n"
@@ -205,6 +205,11 @@ Runner register_pool_server(CLI::App& app, const GlobalOptions& global) {
         "stderr shows one character per slot: '.' idle, 'X' busy, 'G' retiring, ' ' free.\n"
         "SIGUSR1 dumps the scoreboard, SIGHUP restarts the workers gracefully, SIGTERM/SIGINT let busy\n"
         "workers finish (at most --grace-ms) and exit 0. Default: bind 0.0.0.0:2333.");
+    man.examples = {
+        {"--work-ms 1000", "Watch the scoreboard grow under a burst of clients (kill -USR1 dumps it)."},
+        {"--min-spare 2 --max-spare 8 --max-clients 32", "Bound the pool between 2 and 8 idle workers."},
+    };
+    man.see_also = "netlab-tcp-stamp-server(1), netlab-tcp-stamp-client(1)";
     opt->bind.add_to(app, "-b,--bind", "Local address to bind (default 0.0.0.0:2333)");
     app.add_option("--min-spare", opt->min_spare, "Fewest idle workers to keep")
         ->check(CLI::NonNegativeNumber)

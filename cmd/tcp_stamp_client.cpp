@@ -227,13 +227,19 @@ std::optional<int> tcp_stamp_client_fast_path(int argc, char** argv) {
     return run_once(Options{}, GlobalOptions{}, server);
 }
 
-Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global) {
+Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description(
         "Read the time stamp from a server and print it as the tutorial's client does (\"%lld\\n\").\n"
         "Default: 127.0.0.1:2333. A reply that does not parse prints 'Bad format', exit 1.\n"
         "With --count/--concurrency/--duration: a load generator printing connections/s,\n"
         "latency percentiles and errors by kind (exit 1 if any connection failed).");
+    man.examples = {
+        {"", "Print the time of the server on 127.0.0.1:2333 as the tutorial's client does."},
+        {"127.0.0.1:2333 --human", "Also print it in ISO 8601."},
+        {"--count 20000 --concurrency 16", "Load-test the server: connections per second and latencies."},
+    };
+    man.see_also = "netlab-tcp-stamp-server(1), netlab-pool-server(1), tcp(7)";
     opt->to.add_to(app, "--host", "Server (default 127.0.0.1:2333)");
     add_format_option(app, opt->format);
     app.add_flag("-H,--human", opt->human, "Also print the time in ISO 8601, local time zone");

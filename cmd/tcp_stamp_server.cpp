@@ -148,11 +148,18 @@ int run_tcp_stamp_server(const Options& opt, const GlobalOptions& global) {
 
 } // namespace
 
-Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global) {
+Runner register_tcp_stamp_server(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description("Serve the current time over TCP as the tutorial's server does: for each connection,\n"
                     "log 'client IP PORT', send the Unix time as \"%lld\\n\" and close.\n"
                     "Default: 0.0.0.0:2333, epoll model. SIGINT/SIGTERM stop it gracefully.");
+    man.examples = {
+        {"", "Serve the time on 0.0.0.0:2333, one line per connection, with epoll."},
+        {"--model fork", "The tutorial's model: one process per connection, children reaped."},
+        {"--port 0 --stats", "Let the kernel choose the port; print counts at exit."},
+        {"--udp --format rfc868 --port 3700", "RFC 868 over UDP for rdate -u, rate-limited per source."},
+    };
+    man.see_also = "netlab-tcp-stamp-client(1), netlab-pool-server(1), tcp(7)";
     opt->bind.add_to(app, "-b,--bind", "Local address to listen on (default 0.0.0.0:2333)");
     app.add_option("--backlog", opt->backlog,
                    "listen(2) backlog: completed connections the kernel queues (default: the most the\n"

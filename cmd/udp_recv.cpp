@@ -29,11 +29,17 @@ int run_udp_recv(const Options& opt, const GlobalOptions& global) {
 
 } // namespace
 
-Runner register_udp_recv(CLI::App& app, const GlobalOptions& global) {
+Runner register_udp_recv(CLI::App& app, const GlobalOptions& global, ManPage& man) {
     auto opt = std::make_shared<Options>();
     app.description("Receive score records over UDP and print each as the tutorial's server does:\n"
                     "'IP PORT' then 'name math chinese'. Malformed datagrams are counted and logged.\n"
                     "Default: bind 0.0.0.0:2333. -q --stats counts without printing records.");
+    man.examples = {
+        {"", "Bind 0.0.0.0:2333 and print 'IP PORT' and 'name math chinese' per record."},
+        {"--json --count 10", "Print ten records as JSON lines, then exit."},
+        {"-q --stats --count 1000000", "Count a million records without printing them."},
+    };
+    man.see_also = "netlab-udp-send(1), udp(7), socket(7)";
     opt->bind.add_to(app, "-b,--bind", "Local address to bind (default 0.0.0.0:2333)");
     opt->receive.add_to(app);
     return [opt, &global] { return run_udp_recv(*opt, global); };

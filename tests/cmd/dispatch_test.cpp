@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -32,6 +33,20 @@ TEST_CASE("every subcommand in the table has --help", "[dispatch]") {
         CHECK(help.status == 0);
         CHECK_THAT(help.out, Catch::Contains("Usage: netlab " + name));
         CHECK_THAT(help.out, Catch::Contains("--json"));
+    }
+}
+
+// The rule of docs/adding-a-command.md: the tests of a command carry its name as a tag, so that
+// `netlab_tests "[udp-send]"` runs them, and a command without tests fails here.
+TEST_CASE("every subcommand in the table has tests tagged with its name", "[dispatch]") {
+    std::set<std::string> tags;
+    for (const Catch::TestCase& test : Catch::getRegistryHub().getTestCaseRegistry().getAllTests())
+        tags.insert(test.lcaseTags.begin(), test.lcaseTags.end());
+    auto names = listed_commands();
+    CHECK(names.size() >= 10);
+    for (const auto& name : names) {
+        INFO("no test case is tagged [" + name + "]: see docs/adding-a-command.md");
+        CHECK(tags.count(name) == 1);
     }
 }
 

@@ -125,7 +125,8 @@ std::uint16_t free_udp_port() {
 
 } // namespace
 
-TEST_CASE("ftp-get downloads small, large, empty and whole-block files intact", "[ftp][integration]") {
+TEST_CASE("ftp-get downloads small, large, empty and whole-block files intact",
+          "[ftp][integration][ftp-get][ftp-serve]") {
     Served s;
     std::map<std::string, std::string> files{{"small", "hello\n"},
                                              {"empty", ""},
@@ -153,7 +154,7 @@ TEST_CASE("ftp-get downloads small, large, empty and whole-block files intact", 
 }
 
 TEST_CASE("ftp-get's summary goes to stdout, or to stderr when stdout carries the file (-o -)",
-          "[ftp][integration]") {
+          "[ftp][integration][ftp-get][ftp-serve]") {
     Served s;
     // Text ending in a newline: the test helper reads stdout line by line.
     std::string data;
@@ -173,7 +174,7 @@ TEST_CASE("ftp-get's summary goes to stdout, or to stderr when stdout carries th
     CHECK(run_netlab({"ftp-get", s.address(), "f", "-o", (s.out / "q").string(), "-q"}).err.empty());
 }
 
-TEST_CASE("netascii converts line ends on the wire and back", "[ftp][integration]") {
+TEST_CASE("netascii converts line ends on the wire and back", "[ftp][integration][ftp-get][ftp-serve]") {
     Served s;
     std::string text = "line one\nline two\r\nbare\rend\n";
     s.add("t.txt", text);
@@ -194,7 +195,7 @@ TEST_CASE("netascii converts line ends on the wire and back", "[ftp][integration
 }
 
 TEST_CASE("requests outside the root or for non-files are refused with the right error",
-          "[ftp][integration][confine]") {
+          "[ftp][integration][confine][ftp-get][ftp-serve]") {
     Served s;
     s.add("ok", "fine");
     write_file(fs::path(s.top.path()) / "secret", "outside");
@@ -227,7 +228,7 @@ TEST_CASE("requests outside the root or for non-files are refused with the right
 }
 
 TEST_CASE("malformed packets are answered or dropped, counted, and the server keeps serving",
-          "[ftp][integration]") {
+          "[ftp][integration][ftp-get][ftp-serve]") {
     Served s;
     std::string data = s.add("f", random_bytes(3000, 5));
     RawPeer peer;
@@ -260,7 +261,7 @@ TEST_CASE("malformed packets are answered or dropped, counted, and the server ke
 }
 
 TEST_CASE("options are accepted, clamped, ignored or refused as the RFCs say",
-          "[ftp][integration][options]") {
+          "[ftp][integration][options][ftp-serve]") {
     Served s;
     s.add("f", random_bytes(100000, 6));
     auto oack_for = [&](std::vector<tftp::Option> options) {
@@ -290,7 +291,8 @@ TEST_CASE("options are accepted, clamped, ignored or refused as the RFCs say",
     CHECK(oack_for({}).second == -3);
 }
 
-TEST_CASE("packets from an unknown TID get ERROR 5 and do not disturb the transfer", "[ftp][integration]") {
+TEST_CASE("packets from an unknown TID get ERROR 5 and do not disturb the transfer",
+          "[ftp][integration][ftp-serve]") {
     Served s;
     std::string data = s.add("f", random_bytes(1500, 7));
     RawPeer client, stranger;
@@ -310,7 +312,8 @@ TEST_CASE("packets from an unknown TID get ERROR 5 and do not disturb the transf
     CHECK(std::get<tftp::Data>(d2.packet).block == 2);
 }
 
-TEST_CASE("every ACK sent twice gets each block once: no Sorcerer's Apprentice", "[ftp][integration]") {
+TEST_CASE("every ACK sent twice gets each block once: no Sorcerer's Apprentice",
+          "[ftp][integration][ftp-serve]") {
     // RFC 1350's bug: a sender that answers a duplicate ACK with the next block sends every block
     // twice from then on (and the receiver's ACKs of the copies double it again). Every DATA that
     // reaches the client is counted per block; a copy is allowed only for a timeout the server itself
@@ -364,7 +367,7 @@ TEST_CASE("every ACK sent twice gets each block once: no Sorcerer's Apprentice",
 }
 
 TEST_CASE("every block and window size reaches a receiver with a 64 KiB socket buffer",
-          "[ftp][integration][window]") {
+          "[ftp][integration][window][ftp-serve]") {
     // A window larger than the receiver's buffer loses its tail in one burst; a sender that repeats
     // the same burst on every timeout never finishes. The time each took is a figure for bench/ftp.sh.
     Served s;
@@ -386,7 +389,7 @@ TEST_CASE("every block and window size reaches a receiver with a 64 KiB socket b
         }
 }
 
-TEST_CASE("block numbers roll over past 65535", "[ftp][integration]") {
+TEST_CASE("block numbers roll over past 65535", "[ftp][integration][ftp-get][ftp-serve]") {
     Served s;
     std::string data = s.add("roll", random_bytes(8 * 70000 + 3, 8)); // 70001 blocks of 8 bytes
     for (auto window : {"1", "16"}) {
@@ -398,7 +401,7 @@ TEST_CASE("block numbers roll over past 65535", "[ftp][integration]") {
     }
 }
 
-TEST_CASE("concurrent transfers all complete", "[ftp][integration]") {
+TEST_CASE("concurrent transfers all complete", "[ftp][integration][ftp-get][ftp-serve]") {
     Served s;
     std::vector<std::string> data;
     for (int i = 0; i < 8; ++i)
@@ -415,7 +418,7 @@ TEST_CASE("concurrent transfers all complete", "[ftp][integration]") {
     }
 }
 
-TEST_CASE("more transfers than --max-transfers are refused", "[ftp][integration]") {
+TEST_CASE("more transfers than --max-transfers are refused", "[ftp][integration][ftp-serve]") {
     Served s({"--max-transfers", "1"});
     s.add("f", random_bytes(10000, 20));
     RawPeer first, second;
@@ -427,7 +430,8 @@ TEST_CASE("more transfers than --max-transfers are refused", "[ftp][integration]
     CHECK_THAT(std::get<tftp::ErrorPacket>(d.packet).message, Catch::Contains("busy"));
 }
 
-TEST_CASE("a failed transfer leaves no partial file and reports why", "[ftp][integration]") {
+TEST_CASE("a failed transfer leaves no partial file and reports why",
+          "[ftp][integration][ftp-get][ftp-serve]") {
     TempDir dir;
     // Nobody listening: time out.
     RunResult r = run_netlab({"ftp-get", "127.0.0.1:" + std::to_string(free_udp_port()), "f", "-o",
@@ -470,7 +474,7 @@ TEST_CASE("a failed transfer leaves no partial file and reports why", "[ftp][int
 }
 
 TEST_CASE("a server announcing more than it sends: the file is what arrived, not the reserved size",
-          "[ftp][integration]") {
+          "[ftp][integration][ftp-get]") {
     TempDir dir;
     RawPeer listener, transfer; // a scripted server: requests on one port, the transfer on another
     ChildProcess get = start_netlab(
@@ -495,7 +499,7 @@ TEST_CASE("a server announcing more than it sends: the file is what arrived, not
 }
 
 TEST_CASE("uploads need --allow-write, appear when complete, never overwrite without --overwrite",
-          "[ftp][integration]") {
+          "[ftp][integration][ftp-get][ftp-serve]") {
     TempDir src;
     std::string data = random_bytes(100000, 30);
     write_file(fs::path(src.path()) / "up", data);
@@ -552,7 +556,7 @@ bool empties(const fs::path& dir) {
 } // namespace
 
 TEST_CASE("uploads beyond --max-upload are refused before any data, or cut, and leave nothing",
-          "[ftp][integration][upload]") {
+          "[ftp][integration][upload][ftp-get][ftp-serve]") {
     TempDir src;
     write_file(fs::path(src.path()) / "big", random_bytes(100000, 31));
     std::string fits = random_bytes(40000, 32);
@@ -579,7 +583,8 @@ TEST_CASE("uploads beyond --max-upload are refused before any data, or cut, and 
     CHECK_THAT(log, Catch::Contains("failed: more data than the limit of 50000 bytes"));
 }
 
-TEST_CASE("a full disk ends an upload with ERROR 3 and leaves nothing", "[ftp][integration][upload]") {
+TEST_CASE("a full disk ends an upload with ERROR 3 and leaves nothing",
+          "[ftp][integration][upload][ftp-get][ftp-serve]") {
     NETLAB_NEEDS_ROOT("mounts a small tmpfs");
     TempDir src;
     write_file(fs::path(src.path()) / "up", random_bytes(1 << 20, 33));
@@ -600,7 +605,7 @@ TEST_CASE("a full disk ends an upload with ERROR 3 and leaves nothing", "[ftp][i
 }
 
 TEST_CASE("temporary names are never served nor written, and those of dead processes go at start",
-          "[ftp][integration][upload]") {
+          "[ftp][integration][upload][ftp-get][ftp-serve]") {
     ChildProcess gone = ChildProcess::spawn({"true"});
     REQUIRE(gone.wait(5s) == 0);
     std::string dead = std::to_string(gone.pid()), alive = std::to_string(::getpid());
@@ -656,7 +661,7 @@ TEST_CASE("temporary names are never served nor written, and those of dead proce
 }
 
 TEST_CASE("a download and an upload are fsynced before the rename that publishes them, their directory after",
-          "[ftp][integration][upload]") {
+          "[ftp][integration][upload][ftp-get][ftp-serve]") {
     if (!have("strace")) NETLAB_SKIP("needs strace");
     Served s({"--allow-write"});
     s.add("f", random_bytes(300000, 34));
@@ -738,7 +743,7 @@ std::vector<std::string> status_field(pid_t pid, const std::string& field) {
 
 TEST_CASE(
     "started as root, ftp-serve runs as nobody and serves only world-readable files; --user root keeps root",
-    "[ftp][integration][user]") {
+    "[ftp][integration][user][ftp-get][ftp-serve]") {
     NETLAB_NEEDS_ROOT("changes user");
     passwd* nobody = ::getpwnam("nobody");
     REQUIRE(nobody);
@@ -796,7 +801,8 @@ TEST_CASE(
                Catch::Contains("netlab ftp-serve: change user to root: only root can (this is nobody)"));
 }
 
-TEST_CASE("curl, tftp-hpa and atftp download from ftp-serve", "[ftp][integration][interop]") {
+TEST_CASE("curl, tftp-hpa and atftp download from ftp-serve",
+          "[ftp][integration][interop][ftp-get][ftp-serve]") {
     Served s;
     std::string data = s.add("f.bin", random_bytes(700001, 40));
     std::vector<std::string> missing;
@@ -863,7 +869,7 @@ void check_get_from(const std::vector<std::string>& server_argv, std::uint16_t p
 
 } // namespace
 
-TEST_CASE("ftp-get downloads from tftpd-hpa", "[ftp][integration][interop]") {
+TEST_CASE("ftp-get downloads from tftpd-hpa", "[ftp][integration][interop][ftp-get]") {
     if (!running_as_root() || !have("in.tftpd")) NETLAB_SKIP("needs root and tftpd-hpa (in.tftpd)");
     Dirs dirs;
     const fs::path &root = dirs.root, &out = dirs.out;
@@ -872,7 +878,7 @@ TEST_CASE("ftp-get downloads from tftpd-hpa", "[ftp][integration][interop]") {
                    root, out);
 }
 
-TEST_CASE("ftp-get downloads from atftpd", "[ftp][integration][interop]") {
+TEST_CASE("ftp-get downloads from atftpd", "[ftp][integration][interop][ftp-get]") {
     // atftpd conflicts with tftpd-hpa: scripts/dev unpacks it (apt-get download, dpkg -x) into this cache.
     const char* env = std::getenv("NETLAB_ATFTPD");
     fs::path atftpd = env ? env : "/var/cache/netlab/atftpd/usr/sbin/atftpd";
@@ -905,7 +911,8 @@ struct LossyNamespace {
 
 } // namespace
 
-TEST_CASE("20 transfers under 5% kernel packet loss all arrive intact", "[ftp][integration][loss]") {
+TEST_CASE("20 transfers under 5% kernel packet loss all arrive intact",
+          "[ftp][integration][loss][ftp-get][ftp-serve]") {
     if (!running_as_root() || !have("nft"))
         NETLAB_SKIP("needs root and nft: a network namespace with packet loss");
     LossyNamespace ns;

@@ -203,7 +203,8 @@ std::string receive_all(RawPeer& peer, std::uint16_t tid, std::size_t block_size
 
 } // namespace
 
-TEST_CASE("ftp-serve drops ERROR packets of 2 to 4 bytes in the middle of a transfer", "[ftp][hostile]") {
+TEST_CASE("ftp-serve drops ERROR packets of 2 to 4 bytes in the middle of a transfer",
+          "[ftp][hostile][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     ChildProcess get = h.background_get("big");
@@ -222,7 +223,8 @@ TEST_CASE("ftp-serve drops ERROR packets of 2 to 4 bytes in the middle of a tran
     CHECK(total(r.err, "malformed") == 6);
 }
 
-TEST_CASE("ftp-serve answers requests without their NUL terminators with ERROR 4", "[ftp][hostile]") {
+TEST_CASE("ftp-serve answers requests without their NUL terminators with ERROR 4",
+          "[ftp][hostile][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     check_answers(h, guard,
@@ -239,7 +241,7 @@ TEST_CASE("ftp-serve answers requests without their NUL terminators with ERROR 4
     CHECK(total(r.err, "malformed") == 7);
 }
 
-TEST_CASE("ftp-serve refuses WRQ when writes are not allowed", "[ftp][hostile]") {
+TEST_CASE("ftp-serve refuses WRQ when writes are not allowed", "[ftp][hostile][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     check_answers(
@@ -258,7 +260,8 @@ TEST_CASE("ftp-serve refuses WRQ when writes are not allowed", "[ftp][hostile]")
     CHECK(occurrences(r.out, "refused: Access violation: writes are not allowed") == 3);
 }
 
-TEST_CASE("ftp-serve grants blksize 8 together with every other option", "[ftp][hostile][options]") {
+TEST_CASE("ftp-serve grants blksize 8 together with every other option",
+          "[ftp][hostile][options][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     ChildProcess get = h.background_get("big");
@@ -291,7 +294,7 @@ TEST_CASE("ftp-serve grants blksize 8 together with every other option", "[ftp][
 }
 
 TEST_CASE("ftp-serve refuses option values out of range or not numbers, and caps the others",
-          "[ftp][hostile][options]") {
+          "[ftp][hostile][options][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     // The OACK for one option, or the ERROR code as a negative number; each transfer is ended at once.
@@ -340,7 +343,8 @@ TEST_CASE("ftp-serve refuses option values out of range or not numbers, and caps
     CHECK_THAT(r.out, Catch::Contains("(timeout '255' not in 1..5, ignored)"));
 }
 
-TEST_CASE("ftp-serve refuses 10,000 options, 64 KiB requests and 4 KiB file names", "[ftp][hostile]") {
+TEST_CASE("ftp-serve refuses 10,000 options, 64 KiB requests and 4 KiB file names",
+          "[ftp][hostile][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     std::string options = request(1, "small");
@@ -378,7 +382,7 @@ TEST_CASE("ftp-serve refuses 10,000 options, 64 KiB requests and 4 KiB file name
 }
 
 TEST_CASE("ftp-serve confines paths: .., ....//, absolute paths and symlinks out of the root",
-          "[ftp][hostile][confine]") {
+          "[ftp][hostile][confine][ftp-get][ftp-serve]") {
     Hostile h;
     fs::path secret = fs::path(h.top.path()) / "secret";
     write_file(secret, "outside");
@@ -421,7 +425,8 @@ TEST_CASE("ftp-serve confines paths: .., ....//, absolute paths and symlinks out
     CHECK(occurrences(r.out, "refused: Access violation: outside the root") == 17);
 }
 
-TEST_CASE("ftp-serve refuses hard links unless --allow-hard-links", "[ftp][hostile][confine]") {
+TEST_CASE("ftp-serve refuses hard links unless --allow-hard-links",
+          "[ftp][hostile][confine][ftp-get][ftp-serve]") {
     TempDir outside;
     fs::path secret = fs::path(outside.path()) / "secret";
     write_file(secret, "outside the root");
@@ -454,7 +459,7 @@ TEST_CASE("ftp-serve refuses hard links unless --allow-hard-links", "[ftp][hosti
 }
 
 TEST_CASE("ftp-serve refuses directories, /dev/zero, devices, sockets and FIFOs without blocking",
-          "[ftp][hostile][confine]") {
+          "[ftp][hostile][confine][ftp-get][ftp-serve]") {
     Hostile h;
     fs::create_directory(h.root / "dir");
     fs::create_symlink("/dev/zero", h.root / "zero-link");
@@ -479,7 +484,8 @@ TEST_CASE("ftp-serve refuses directories, /dev/zero, devices, sockets and FIFOs 
     if (!device) NETLAB_SKIP("needs root: mknod of /dev/zero's device inside the root (the other cases ran)");
 }
 
-TEST_CASE("ftp-serve refuses the excess of an RRQ flood with ERROR and keeps serving", "[ftp][hostile]") {
+TEST_CASE("ftp-serve refuses the excess of an RRQ flood with ERROR and keeps serving",
+          "[ftp][hostile][ftp-get][ftp-serve]") {
     // Abandoned transfers give up after about 3 s: long enough for the flood to run on a loaded machine.
     Hostile h({"--max-transfers", "8", "--max-per-client", "4", "--timeout", "1", "--retries", "3"});
     SteppedDownload& guard = h.start_guard();
@@ -521,7 +527,7 @@ TEST_CASE("ftp-serve refuses the excess of an RRQ flood with ERROR and keeps ser
     CHECK(occurrences(r.out, "failed: timed out") == 7);
 }
 
-TEST_CASE("ftp-serve ignores ACKs for blocks never sent", "[ftp][hostile]") {
+TEST_CASE("ftp-serve ignores ACKs for blocks never sent", "[ftp][hostile][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     ChildProcess get = h.background_get("big");
@@ -562,7 +568,7 @@ TEST_CASE("ftp-serve ignores ACKs for blocks never sent", "[ftp][hostile]") {
 }
 
 TEST_CASE("a client repeating a stale ACK does not hold its transfer: only progress keeps it alive",
-          "[ftp][hostile]") {
+          "[ftp][hostile][ftp-serve]") {
     // --timeout 1 --retries 2: a transfer without progress for 2 s gives up. The attacker takes block 1,
     // then sends only ACK 1 again, every 50 ms for up to 10 s; before, each of those kept it alive.
     Hostile h({"--timeout", "1", "--retries", "2"});
@@ -586,7 +592,7 @@ TEST_CASE("a client repeating a stale ACK does not hold its transfer: only progr
 }
 
 TEST_CASE("a client that progresses too slowly is cut at the deadline its file's size allows",
-          "[ftp][hostile]") {
+          "[ftp][hostile][ftp-serve]") {
     // --min-rate 100k: "big" (300,001 bytes) must end within 2 s + 2.9 s. The client acknowledges
     // every block, but only one each 0.5 s (1 KB/s): progress, so the idle timer never fires.
     Hostile h({"--timeout", "1", "--retries", "2", "--min-rate", "100k"});
@@ -615,7 +621,7 @@ TEST_CASE("a client that progresses too slowly is cut at the deadline its file's
 }
 
 TEST_CASE("ftp-serve answers DATA and ACK from a third port with ERROR 5, never an ERROR, and goes on",
-          "[ftp][hostile]") {
+          "[ftp][hostile][ftp-get][ftp-serve]") {
     Hostile h;
     SteppedDownload& guard = h.start_guard();
     ChildProcess get = h.background_get("big");
@@ -646,7 +652,7 @@ TEST_CASE("ftp-serve answers DATA and ACK from a third port with ERROR 5, never 
 }
 
 TEST_CASE("ftp-serve --max-buffered lowers windows, then block sizes, then refuses",
-          "[ftp][hostile][limits]") {
+          "[ftp][hostile][limits][ftp-get][ftp-serve]") {
     Hostile h({"--max-buffered", "300000"});
     SteppedDownload& guard = h.start_guard(); // 512 bytes of the budget
     std::vector<RawPeer> clients(3);

@@ -250,7 +250,8 @@ void attack_every_server(const std::function<std::vector<Fd>(std::uint16_t port)
 
 } // namespace
 
-TEST_CASE("2000 connections opened and never read hold nothing in the server", "[hostile][tcp]") {
+TEST_CASE("2000 connections opened and never read hold nothing in the server",
+          "[hostile][tcp][pool-server][tcp-stamp-server]") {
     int n = attack_size();
     attack_every_server([n](std::uint16_t port) {
         // The server replies to each and closes its side, although none reads.
@@ -260,7 +261,8 @@ TEST_CASE("2000 connections opened and never read hold nothing in the server", "
     });
 }
 
-TEST_CASE("half-open connections that never close hold nothing in the server", "[hostile][tcp]") {
+TEST_CASE("half-open connections that never close hold nothing in the server",
+          "[hostile][tcp][pool-server][tcp-stamp-server]") {
     int n = attack_size() / 2;
     attack_every_server([n](std::uint16_t port) {
         std::vector<Fd> attackers;
@@ -272,7 +274,8 @@ TEST_CASE("half-open connections that never close hold nothing in the server", "
     });
 }
 
-TEST_CASE("a storm of resets neither kills nor leaks the server", "[hostile][tcp]") {
+TEST_CASE("a storm of resets neither kills nor leaks the server",
+          "[hostile][tcp][pool-server][tcp-stamp-server]") {
     int n = attack_size();
     attack_every_server([n](std::uint16_t port) {
         for (int i = 0; i < n; ++i) {
@@ -283,7 +286,8 @@ TEST_CASE("a storm of resets neither kills nor leaks the server", "[hostile][tcp
     });
 }
 
-TEST_CASE("clients that send data instead of reading are cut off, not waited for", "[hostile][tcp]") {
+TEST_CASE("clients that send data instead of reading are cut off, not waited for",
+          "[hostile][tcp][pool-server][tcp-stamp-server]") {
     attack_every_server([](std::uint16_t port) {
         const std::string junk(64 * 1024, 'x');
         std::vector<Fd> attackers;
@@ -387,7 +391,7 @@ TEST_CASE("tcp-stamp-server at ulimit -n 64 refuses what it cannot take, says so
 }
 
 TEST_CASE("pool-server short of descriptors for its workers keeps serving, says so once, and recovers",
-          "[hostile][tcp]") {
+          "[hostile][tcp][pool-server]") {
     // 30 spare workers wanted, but the parent holds one pipe per worker and may open only 24
     // descriptors: the pool stays smaller until the limit is raised. --status-json instead of the live
     // view: stderr carries only the pool's warnings (its JSON goes to a pipe nobody reads).

@@ -74,7 +74,7 @@ struct Scripted {
 } // namespace
 
 TEST_CASE("ftp-get refuses a tsize beyond the free space, a file offset or --max-size before any data",
-          "[ftp][hostile]") {
+          "[ftp][hostile][ftp-get]") {
     struct Case {
         std::string tsize;
         std::vector<std::string> extra;
@@ -95,7 +95,8 @@ TEST_CASE("ftp-get refuses a tsize beyond the free space, a file offset or --max
     }
 }
 
-TEST_CASE("ftp-get cuts a stream that goes past the announced tsize or --max-size", "[ftp][hostile]") {
+TEST_CASE("ftp-get cuts a stream that goes past the announced tsize or --max-size",
+          "[ftp][hostile][ftp-get]") {
     const std::string block(512, 'x');
     SECTION("past tsize") {
         Scripted s;
@@ -138,7 +139,8 @@ TEST_CASE("ftp-get cuts a stream that goes past the announced tsize or --max-siz
     }
 }
 
-TEST_CASE("ftp-get answers DATA larger than the blksize its OACK granted with ERROR 4", "[ftp][hostile]") {
+TEST_CASE("ftp-get answers DATA larger than the blksize its OACK granted with ERROR 4",
+          "[ftp][hostile][ftp-get]") {
     Scripted s({"--blksize", "1468"});
     s.oack({{"blksize", "512"}, {"tsize", "2000"}});
     REQUIRE(s.acked(0));
@@ -148,7 +150,7 @@ TEST_CASE("ftp-get answers DATA larger than the blksize its OACK granted with ER
 }
 
 TEST_CASE("ftp-get refuses an OACK with options it never asked for, or values above its own, with ERROR 8",
-          "[ftp][hostile][options]") {
+          "[ftp][hostile][options][ftp-get]") {
     struct Case {
         std::vector<tftp::Option> oack;
         std::string why;
@@ -168,7 +170,7 @@ TEST_CASE("ftp-get refuses an OACK with options it never asked for, or values ab
 }
 
 TEST_CASE("ftp-get answers DATA from a second port with ERROR 5 and completes from the first",
-          "[ftp][hostile]") {
+          "[ftp][hostile][ftp-get]") {
     Scripted s;
     const std::string file = "the real file's bytes";
     s.oack({{"tsize", std::to_string(file.size())}});

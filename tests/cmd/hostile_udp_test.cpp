@@ -228,7 +228,7 @@ Fd connected_udp(const SocketAddress& to, bool broadcast = false) {
 } // namespace
 
 TEST_CASE("udp-recv under a flood of garbage, huge and empty datagrams and escape sequences",
-          "[hostile][udp]") {
+          "[hostile][udp][udp-recv]") {
     ChildProcess recv = start_netlab({"udp-recv", "--bind", "127.0.0.1", "--port", "0", "--stats"});
     std::uint16_t port = wait_for_listening_port(recv);
     SocketAddress to = SocketAddress::loopback(netlab::Family::v4, port);

@@ -162,7 +162,7 @@ TEST_CASE("the zombie watch used below sees a child nobody reaps", "[pool][integ
     CHECK(zombies.lasting().size() == 1);
 }
 
-TEST_CASE("pool-server refuses limits that do not make sense", "[pool][integration]") {
+TEST_CASE("pool-server refuses limits that do not make sense", "[pool][integration][pool-server]") {
     RunResult inverted = run_netlab({"pool-server", "--port", "0", "--min-spare", "6", "--max-spare", "5"});
     CHECK(inverted.status == 2);
     CHECK_THAT(inverted.err, Catch::Contains("--min-spare (6) is larger than --max-spare (5)"));
@@ -175,7 +175,8 @@ TEST_CASE("pool-server refuses limits that do not make sense", "[pool][integrati
     CHECK(run_netlab({"pool-server", "--port", "0", "--min-spare", "-1"}).status == 2);
 }
 
-TEST_CASE("a client reading like the tutorial's (fdopen, fscanf %lld) gets the time", "[pool][integration]") {
+TEST_CASE("a client reading like the tutorial's (fdopen, fscanf %lld) gets the time",
+          "[pool][integration][pool-server]") {
     Pool pool = start_pool({"--start", "2", "--min-spare", "1", "--max-spare", "3", "--max-clients", "4"});
     netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_STREAM);
     netlab::sys::connect(fd, netlab::SocketAddress::loopback(netlab::Family::v4, pool.port));
@@ -191,7 +192,7 @@ TEST_CASE("a client reading like the tutorial's (fdopen, fscanf %lld) gets the t
     CHECK(pool.server.wait(5s) == 0);
 }
 
-TEST_CASE("pool-server serves every --format", "[pool][integration]") {
+TEST_CASE("pool-server serves every --format", "[pool][integration][pool-server]") {
     for (auto name : {"rfc868", "daytime"}) {
         Pool pool = start_pool(
             {"--start", "1", "--min-spare", "1", "--max-spare", "1", "--max-clients", "2", "--format", name});
@@ -208,7 +209,7 @@ TEST_CASE("pool-server serves every --format", "[pool][integration]") {
 }
 
 TEST_CASE("under a burst the pool grows to --max-clients, never beyond, then shrinks back",
-          "[pool][integration]") {
+          "[pool][integration][pool-server]") {
     Pool pool = start_pool({"--start", "2", "--min-spare", "2", "--max-spare", "3", "--max-clients", "6",
                             "--work-ms", "300", "--tick-ms", "50"});
     std::set<pid_t> seen;
@@ -240,7 +241,8 @@ TEST_CASE("under a burst the pool grows to --max-clients, never beyond, then shr
     CHECK(pool.server.wait(5s) == 0);
 }
 
-TEST_CASE("a worker killed with SIGKILL is reaped and replaced within a second", "[pool][integration]") {
+TEST_CASE("a worker killed with SIGKILL is reaped and replaced within a second",
+          "[pool][integration][pool-server]") {
     Pool pool = start_pool(
         {"--start", "3", "--min-spare", "3", "--max-spare", "4", "--max-clients", "5", "--tick-ms", "100"});
     std::set<pid_t> pids = wait_idle(pool.server, 3);
@@ -266,7 +268,8 @@ TEST_CASE("a worker killed with SIGKILL is reaped and replaced within a second",
         Catch::Contains("(pid " + std::to_string(victim) + ") killed by signal 9 (SIGKILL): slot freed"));
 }
 
-TEST_CASE("SIGTERM during load lets busy workers finish, reaps all and exits 0", "[pool][integration]") {
+TEST_CASE("SIGTERM during load lets busy workers finish, reaps all and exits 0",
+          "[pool][integration][pool-server]") {
     Pool pool = start_pool({"--start", "4", "--min-spare", "2", "--max-spare", "4", "--max-clients", "4",
                             "--work-ms", "400", "--tick-ms", "50", "--grace-ms", "3000"});
     std::set<pid_t> workers;
@@ -293,7 +296,7 @@ TEST_CASE("SIGTERM during load lets busy workers finish, reaps all and exits 0",
     }
 }
 
-TEST_CASE("grace-ms bounds the wait for busy workers on SIGTERM", "[pool][integration]") {
+TEST_CASE("grace-ms bounds the wait for busy workers on SIGTERM", "[pool][integration][pool-server]") {
     Pool pool = start_pool({"--start", "2", "--min-spare", "1", "--max-spare", "2", "--max-clients", "2",
                             "--work-ms", "20000", "--grace-ms", "200"});
     std::thread client([&] { fetch(pool.port); });
@@ -307,7 +310,7 @@ TEST_CASE("grace-ms bounds the wait for busy workers on SIGTERM", "[pool][integr
     for (pid_t p : workers) CHECK_FALSE(process_exists(p));
 }
 
-TEST_CASE("max-requests-per-child recycles workers", "[pool][integration]") {
+TEST_CASE("max-requests-per-child recycles workers", "[pool][integration][pool-server]") {
     Pool pool = start_pool({"--start", "2", "--min-spare", "2", "--max-spare", "2", "--max-clients", "4",
                             "--max-requests-per-child", "2", "--tick-ms", "50"});
     ZombieWatch zombies(pool.server.pid());
@@ -332,7 +335,8 @@ TEST_CASE("max-requests-per-child recycles workers", "[pool][integration]") {
     CHECK(pool.server.read_all_stderr(1s).find("slot freed") == std::string::npos);
 }
 
-TEST_CASE("SIGHUP restarts the workers and SIGUSR1 dumps the scoreboard", "[pool][integration]") {
+TEST_CASE("SIGHUP restarts the workers and SIGUSR1 dumps the scoreboard",
+          "[pool][integration][pool-server]") {
     Pool pool = start_pool(
         {"--start", "3", "--min-spare", "3", "--max-spare", "4", "--max-clients", "6", "--tick-ms", "50"});
     std::set<pid_t> before = wait_idle(pool.server, 3);
@@ -360,7 +364,7 @@ TEST_CASE("SIGHUP restarts the workers and SIGUSR1 dumps the scoreboard", "[pool
     CHECK(pool.server.wait(5s) == 0);
 }
 
-TEST_CASE("the live view prints one character per slot on stderr", "[pool][integration]") {
+TEST_CASE("the live view prints one character per slot on stderr", "[pool][integration][pool-server]") {
     ChildProcess server = start_netlab({"pool-server", "--bind", "127.0.0.1", "--port", "0", "--start", "2",
                                         "--min-spare", "2", "--max-spare", "3", "--max-clients", "5"});
     wait_for_listening_port(server);
@@ -371,7 +375,7 @@ TEST_CASE("the live view prints one character per slot on stderr", "[pool][integ
     CHECK(server.wait(5s) == 0);
 }
 
-TEST_CASE("every accept mode serves", "[pool][integration]") {
+TEST_CASE("every accept mode serves", "[pool][integration][pool-server]") {
     for (auto mode : {"exclusive", "herd", "reuseport"}) {
         INFO(mode);
         Pool pool = start_pool(
@@ -386,7 +390,8 @@ TEST_CASE("every accept mode serves", "[pool][integration]") {
     }
 }
 
-TEST_CASE("a --status-json reader that stops reading does not stall the pool", "[pool][integration]") {
+TEST_CASE("a --status-json reader that stops reading does not stall the pool",
+          "[pool][integration][pool-server]") {
     // Nobody reads the server's stdout here: its pipe fills after a few hundred scoreboard lines.
     // Workers retire after every request, so the parent must keep forking, reaping and answering
     // signals while its status output has nowhere to go.

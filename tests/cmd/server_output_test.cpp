@@ -75,7 +75,8 @@ void check_keeps_serving(ChildProcess& server, Sink sink, const std::string& com
 
 } // namespace
 
-TEST_CASE("tcp-stamp-server keeps serving when its log output fails", "[tcp-stamp][integration][output]") {
+TEST_CASE("tcp-stamp-server keeps serving when its log output fails",
+          "[tcp-stamp][integration][output][tcp-stamp-server]") {
     auto sink = GENERATE(Sink::closed_pipe, Sink::full_disk);
     auto model = GENERATE(as<std::string>{}, "epoll", "fork", "threads");
     CAPTURE(model, sink == Sink::closed_pipe);
@@ -85,7 +86,8 @@ TEST_CASE("tcp-stamp-server keeps serving when its log output fails", "[tcp-stam
     check_keeps_serving(server, sink, "tcp-stamp-server", [&] { return !fetch_stamp(port).empty(); });
 }
 
-TEST_CASE("pool-server --json keeps serving when its log output fails", "[pool][integration][output]") {
+TEST_CASE("pool-server --json keeps serving when its log output fails",
+          "[pool][integration][output][pool-server]") {
     auto sink = GENERATE(Sink::closed_pipe, Sink::full_disk);
     CAPTURE(sink == Sink::closed_pipe);
     ChildProcess server =
@@ -97,7 +99,8 @@ TEST_CASE("pool-server --json keeps serving when its log output fails", "[pool][
         [&] { server.send_signal(SIGUSR1); });
 }
 
-TEST_CASE("ftp-serve keeps serving when its log output fails", "[ftp][integration][output]") {
+TEST_CASE("ftp-serve keeps serving when its log output fails",
+          "[ftp][integration][output][ftp-get][ftp-serve]") {
     auto sink = GENERATE(Sink::closed_pipe, Sink::full_disk);
     CAPTURE(sink == Sink::closed_pipe);
     TempDir dir;

@@ -87,7 +87,8 @@ const std::vector<std::string> models = {"epoll", "fork", "threads"};
 
 } // namespace
 
-TEST_CASE("a client reading with fscanf(\"%lld\\n\") works against every model", "[tcp-stamp][integration]") {
+TEST_CASE("a client reading with fscanf(\"%lld\\n\") works against every model",
+          "[tcp-stamp][integration][tcp-stamp-server]") {
     for (const auto& model : models) {
         DYNAMIC_SECTION("model " << model) {
             ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "--model", model});
@@ -106,7 +107,7 @@ TEST_CASE("a client reading with fscanf(\"%lld\\n\") works against every model",
 }
 
 TEST_CASE("a client that sends a line first still gets its stamp from every model and the pool",
-          "[tcp-stamp][integration]") {
+          "[tcp-stamp][integration][pool-server][tcp-stamp-server]") {
     // RFC 867: the server ignores what the client sends (`echo | nc HOST 2333`). Closing with that
     // input unread resets the connection: the reply must already be on its way.
     std::vector<std::vector<std::string>> servers;
@@ -136,7 +137,8 @@ TEST_CASE("a client that sends a line first still gets its stamp from every mode
     }
 }
 
-TEST_CASE("tcp-stamp-client reads a server that writes the tutorial's way", "[tcp-stamp][integration]") {
+TEST_CASE("tcp-stamp-client reads a server that writes the tutorial's way",
+          "[tcp-stamp][integration][tcp-stamp-client]") {
     TutorialServer server(2, stamp_line(1764583200));
     RunResult plain = run_netlab({"tcp-stamp-client", "--port", std::to_string(server.port())});
     CHECK(plain.status == 0);
@@ -149,7 +151,8 @@ TEST_CASE("tcp-stamp-client reads a server that writes the tutorial's way", "[tc
                Catch::Matches("1764583200 2025-1[12]-[0-9]{2}T[0-9]{2}:[0-9]{2}:00[+-][0-9]{2}:[0-9]{2}\n"));
 }
 
-TEST_CASE("a reply that does not parse prints Bad format and exits 1", "[tcp-stamp][integration]") {
+TEST_CASE("a reply that does not parse prints Bad format and exits 1",
+          "[tcp-stamp][integration][tcp-stamp-client]") {
     TutorialServer server(2, "hello\n");
     RunResult bad = run_netlab({"tcp-stamp-client", "--port", std::to_string(server.port())});
     CHECK(bad.status == 1);
@@ -160,7 +163,8 @@ TEST_CASE("a reply that does not parse prints Bad format and exits 1", "[tcp-sta
     CHECK(wrong_format.status == 1);
 }
 
-TEST_CASE("every format round-trips between server and client", "[tcp-stamp][integration]") {
+TEST_CASE("every format round-trips between server and client",
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     for (std::string format : {"unix", "rfc868", "daytime"}) {
         DYNAMIC_SECTION("format " << format) {
             ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--format", format});
@@ -199,7 +203,7 @@ void check_rdate_reads(std::uint16_t port, std::vector<std::string> extra) {
 
 } // namespace
 
-TEST_CASE("rdate reads --format rfc868", "[tcp-stamp][integration]") {
+TEST_CASE("rdate reads --format rfc868", "[tcp-stamp][integration][tcp-stamp-server]") {
     if (rdate_binary().empty()) NETLAB_SKIP("needs rdate (Debian package rdate)");
     ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--format", "rfc868"});
     check_rdate_reads(wait_for_listening_port(server), {});
@@ -232,7 +236,7 @@ struct UdpPeer {
 
 TEST_CASE(
     "tcp-stamp-server --udp answers every datagram once, rdate -u reads RFC 868 from it, and daytime decodes",
-    "[tcp-stamp][integration][udp]") {
+    "[tcp-stamp][integration][udp][tcp-stamp-server]") {
     if (rdate_binary().empty()) NETLAB_SKIP("needs rdate (Debian package rdate)");
     {
         ChildProcess server = start_netlab(
@@ -267,7 +271,7 @@ TEST_CASE(
 
 TEST_CASE("tcp-stamp-server --udp replies are rate-limited per source address, and other sources are still "
           "answered",
-          "[tcp-stamp][integration][udp]") {
+          "[tcp-stamp][integration][udp][tcp-stamp-server]") {
     ChildProcess server = start_netlab(
         {"tcp-stamp-server", "--udp", "-b", "127.0.0.1", "--port", "0", "-q", "--udp-rate", "5", "--stats"});
     std::uint16_t port = wait_for_listening_port(server);
@@ -292,7 +296,7 @@ TEST_CASE("tcp-stamp-server --udp replies are rate-limited per source address, a
 }
 
 TEST_CASE("each model serves 1000 connections with no leaked descriptor and no zombie",
-          "[tcp-stamp][integration]") {
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     for (const auto& model : models) {
         DYNAMIC_SECTION("model " << model) {
             ChildProcess server = start_netlab(
@@ -321,7 +325,8 @@ TEST_CASE("each model serves 1000 connections with no leaked descriptor and no z
     }
 }
 
-TEST_CASE("clients that reset, vanish or never read do not disturb the others", "[tcp-stamp][integration]") {
+TEST_CASE("clients that reset, vanish or never read do not disturb the others",
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     for (const auto& model : models) {
         DYNAMIC_SECTION("model " << model) {
             ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--model", model});
@@ -351,7 +356,7 @@ TEST_CASE("clients that reset, vanish or never read do not disturb the others", 
 }
 
 TEST_CASE("the fork model at --max-children 1 still serves everyone, and reaps them all",
-          "[tcp-stamp][integration]") {
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     ChildProcess server =
         start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--model", "fork", "--max-children", "1"});
     std::uint16_t port = wait_for_listening_port(server);
@@ -365,7 +370,7 @@ TEST_CASE("the fork model at --max-children 1 still serves everyone, and reaps t
 }
 
 TEST_CASE("SIGTERM stops the server gracefully and --stats reports what it served",
-          "[tcp-stamp][integration]") {
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--stats"});
     std::uint16_t port = wait_for_listening_port(server);
     for (int i = 0; i < 3; ++i)
@@ -375,7 +380,8 @@ TEST_CASE("SIGTERM stops the server gracefully and --stats reports what it serve
     CHECK_THAT(server.read_all_stderr(2s), Catch::Contains("served 3 connections, 0 failed"));
 }
 
-TEST_CASE("the load generator reports rate, percentiles and errors by kind", "[tcp-stamp][integration]") {
+TEST_CASE("the load generator reports rate, percentiles and errors by kind",
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q"});
     std::uint16_t port = wait_for_listening_port(server);
     RunResult text =
@@ -409,7 +415,7 @@ TEST_CASE("the load generator reports rate, percentiles and errors by kind", "[t
 }
 
 TEST_CASE("the default server takes 10,000 clients in flight without one failed connection",
-          "[tcp-stamp][integration][c10k]") {
+          "[tcp-stamp][integration][c10k][tcp-stamp-client][tcp-stamp-server]") {
     // The load generator raises its own descriptor limit; the machine must allow 10,000 (or as many
     // as it does allow, which the generator names).
     rlimit nofile{};
@@ -433,7 +439,8 @@ TEST_CASE("the default server takes 10,000 clients in flight without one failed 
     CHECK(server.wait(10s) == 0);
 }
 
-TEST_CASE("tcp-stamp-client times out on a server that never answers", "[tcp-stamp][integration]") {
+TEST_CASE("tcp-stamp-client times out on a server that never answers",
+          "[tcp-stamp][integration][tcp-stamp-client]") {
     Fd listener = netlab::tcp::listen(loopback(0), 4); // completes handshakes, never accepts
     std::uint16_t port = netlab::sys::local_address(listener).port();
     RunResult r = run_netlab({"tcp-stamp-client", "--port", std::to_string(port), "--timeout", "0.2"});
@@ -442,7 +449,7 @@ TEST_CASE("tcp-stamp-client times out on a server that never answers", "[tcp-sta
                                       ": timed out after 0.2 s"));
 }
 
-TEST_CASE("connection refused is a one-line error", "[tcp-stamp][integration]") {
+TEST_CASE("connection refused is a one-line error", "[tcp-stamp][integration][tcp-stamp-client]") {
     std::uint16_t port;
     {
         Fd listener = netlab::tcp::listen(loopback(0), 1);
@@ -454,7 +461,8 @@ TEST_CASE("connection refused is a one-line error", "[tcp-stamp][integration]") 
           "netlab tcp-stamp-client: connect 127.0.0.1:" + std::to_string(port) + ": Connection refused\n");
 }
 
-TEST_CASE("tcp-stamp server and client work over IPv6", "[tcp-stamp][integration]") {
+TEST_CASE("tcp-stamp server and client work over IPv6",
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     ChildProcess server = start_netlab({"tcp-stamp-server", "-6", "--bind", "::1", "--port", "0"});
     std::uint16_t port = wait_for_listening_port(server);
     RunResult r = run_netlab({"tcp-stamp-client", "[::1]:" + std::to_string(port)});
@@ -465,7 +473,8 @@ TEST_CASE("tcp-stamp server and client work over IPv6", "[tcp-stamp][integration
     CHECK_THAT(*line, Catch::StartsWith("client ::1 "));
 }
 
-TEST_CASE("running out of descriptors pauses accepting instead of spinning", "[tcp-stamp][integration]") {
+TEST_CASE("running out of descriptors pauses accepting instead of spinning",
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "-q", "--stats"});
     std::uint16_t port = wait_for_listening_port(server);
     // Lower the server's descriptor limit to its lowest free descriptor number: every accept now
@@ -486,7 +495,8 @@ TEST_CASE("running out of descriptors pauses accepting instead of spinning", "[t
     CHECK(std::count(err.begin(), err.end(), '\n') <= 3); // said once, not once per try
 }
 
-TEST_CASE("bad arguments of the stamp commands exit 2", "[tcp-stamp][integration]") {
+TEST_CASE("bad arguments of the stamp commands exit 2",
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     CHECK(run_netlab({"tcp-stamp-server", "--model", "nope"}).status == 2);
     CHECK(run_netlab({"tcp-stamp-server", "--format", "nope"}).status == 2);
     CHECK(run_netlab({"tcp-stamp-server", "--port", "70000"}).status == 2);
@@ -505,7 +515,7 @@ TEST_CASE("bad arguments of the stamp commands exit 2", "[tcp-stamp][integration
 }
 
 TEST_CASE("the plain command lines of tcp-stamp-client mean what the full parser says",
-          "[tcp-stamp][integration]") {
+          "[tcp-stamp][integration][tcp-stamp-client]") {
     // These take the fast path that skips CLI11; -v forces the full parser for the same request.
     TutorialServer server(6, stamp_line(42));
     std::string port = std::to_string(server.port());
@@ -583,7 +593,7 @@ TEST_CASE("unusual command lines of tcp-stamp-client end alike with and without 
 }
 
 TEST_CASE("several epoll loops share the listener and never cut each other's log lines",
-          "[tcp-stamp][integration]") {
+          "[tcp-stamp][integration][tcp-stamp-client][tcp-stamp-server]") {
     ChildProcess server = start_netlab({"tcp-stamp-server", "--port", "0", "--loops", "3", "--stats"});
     std::uint16_t port = wait_for_listening_port(server);
     RunResult load =

@@ -37,7 +37,8 @@ void send_raw(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
 
 } // namespace
 
-TEST_CASE("udp-send and udp-recv talk as the tutorial's programs do", "[udp][integration]") {
+TEST_CASE("udp-send and udp-recv talk as the tutorial's programs do",
+          "[udp][integration][udp-recv][udp-send]") {
     ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5"});
     std::uint16_t port = wait_for_listening_port(recv);
     RunResult send =
@@ -53,7 +54,7 @@ TEST_CASE("udp-send and udp-recv talk as the tutorial's programs do", "[udp][int
     CHECK(out.substr(nl + 1) == "Mike 83 86\n");
 }
 
-TEST_CASE("udp-send's default record is Mike with scores 0-99", "[udp][integration]") {
+TEST_CASE("udp-send's default record is Mike with scores 0-99", "[udp][integration][udp-recv][udp-send]") {
     ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5", "--json"});
     std::uint16_t port = wait_for_listening_port(recv);
     CHECK(run_netlab({"udp-send", "--port", std::to_string(port)}).out == "OK\n");
@@ -64,7 +65,7 @@ TEST_CASE("udp-send's default record is Mike with scores 0-99", "[udp][integrati
     CHECK(recv.wait(5s) == 0);
 }
 
-TEST_CASE("udp-recv reads the tutorial client's exact datagram", "[udp][integration]") {
+TEST_CASE("udp-recv reads the tutorial client's exact datagram", "[udp][integration][udp-recv]") {
     ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5"});
     std::uint16_t port = wait_for_listening_port(recv);
     send_raw(port, {0, 0, 0, 83, 0, 0, 0, 86, 'M', 'i', 'k', 'e', 0});
@@ -73,7 +74,7 @@ TEST_CASE("udp-recv reads the tutorial client's exact datagram", "[udp][integrat
     CHECK(recv.wait(5s) == 0);
 }
 
-TEST_CASE("udp-recv counts, logs and survives every malformed datagram", "[udp][integration]") {
+TEST_CASE("udp-recv counts, logs and survives every malformed datagram", "[udp][integration][udp-recv]") {
     ChildProcess recv =
         start_netlab({"udp-recv", "--port", "0", "--count", "2", "--timeout", "5", "--stats"});
     std::uint16_t port = wait_for_listening_port(recv);
@@ -101,7 +102,7 @@ TEST_CASE("udp-recv counts, logs and survives every malformed datagram", "[udp][
     CHECK_THAT(err, Catch::Contains("received 2 records, 6 malformed"));
 }
 
-TEST_CASE("a flood of garbage is logged at a bounded rate", "[udp][integration]") {
+TEST_CASE("a flood of garbage is logged at a bounded rate", "[udp][integration][udp-recv]") {
     ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--timeout", "1", "--stats", "--json"});
     std::uint16_t port = wait_for_listening_port(recv);
     for (int i = 0; i < 500; ++i) send_raw(port, {1, 2, 3});
@@ -114,7 +115,7 @@ TEST_CASE("a flood of garbage is logged at a bounded rate", "[udp][integration]"
     CHECK_THAT(out, Catch::Contains("\"received\":0"));
 }
 
-TEST_CASE("udp-recv --count with --timeout fails when records are missing", "[udp][integration]") {
+TEST_CASE("udp-recv --count with --timeout fails when records are missing", "[udp][integration][udp-recv]") {
     RunResult recv = run_netlab({"udp-recv", "--port", "0", "--count", "3", "--timeout", "0.2"});
     CHECK(recv.status == 1);
     CHECK_THAT(
@@ -124,7 +125,7 @@ TEST_CASE("udp-recv --count with --timeout fails when records are missing", "[ud
     CHECK(idle.status == 0); // without --count, going idle is the normal end
 }
 
-TEST_CASE("udp-recv stops cleanly on SIGINT and prints its stats", "[udp][integration]") {
+TEST_CASE("udp-recv stops cleanly on SIGINT and prints its stats", "[udp][integration][udp-recv][udp-send]") {
     ChildProcess recv = start_netlab({"udp-recv", "--port", "0", "--stats"});
     std::uint16_t port = wait_for_listening_port(recv);
     run_netlab({"udp-send", localhost(port), "--count", "5"});
@@ -134,7 +135,7 @@ TEST_CASE("udp-recv stops cleanly on SIGINT and prints its stats", "[udp][integr
     CHECK_THAT(recv.read_all_stderr(2s), Catch::Contains("received 5 records, 0 malformed"));
 }
 
-TEST_CASE("udp-recv handles SIGTERM from the moment it says it listens", "[udp][integration]") {
+TEST_CASE("udp-recv handles SIGTERM from the moment it says it listens", "[udp][integration][udp-recv]") {
     // The announcement comes after the handlers (score_receiver.cpp, shared with bcast and mcast recv):
     // a signal sent on that line must end the receiver cleanly, never kill it, as it now and then did
     // when the line came first.
@@ -147,7 +148,7 @@ TEST_CASE("udp-recv handles SIGTERM from the moment it says it listens", "[udp][
     }
 }
 
-TEST_CASE("a port in use is a one-line error naming the address", "[udp][integration]") {
+TEST_CASE("a port in use is a one-line error naming the address", "[udp][integration][udp-recv]") {
     ChildProcess first = start_netlab({"udp-recv", "--bind", "127.0.0.1", "--port", "0", "--timeout", "5"});
     std::uint16_t port = wait_for_listening_port(first);
     RunResult second = run_netlab({"udp-recv", "--bind", "127.0.0.1", "--port", std::to_string(port)});
@@ -156,7 +157,7 @@ TEST_CASE("a port in use is a one-line error naming the address", "[udp][integra
 }
 
 TEST_CASE("a paced flood is counted, and arrives complete into a buffer that holds it",
-          "[udp][integration]") {
+          "[udp][integration][udp-recv][udp-send]") {
     // Whether 100,000 records a second arrive without loss depends on the machine's load: that is a
     // figure for bench/udp.sh. Here the receiver's buffer holds the whole flood (as root,
     // SO_RCVBUFFORCE passes rmem_max), so nothing may be lost however late the receiver runs; without
@@ -186,7 +187,7 @@ TEST_CASE("a paced flood is counted, and arrives complete into a buffer that hol
     }
 }
 
-TEST_CASE("udp-send --rate paces the sender", "[udp][integration]") {
+TEST_CASE("udp-send --rate paces the sender", "[udp][integration][udp-send]") {
     auto start = std::chrono::steady_clock::now();
     RunResult paced = run_netlab({"udp-send", "--port", "9", "--count", "50", "--rate", "200"});
     auto took = std::chrono::steady_clock::now() - start;
@@ -194,7 +195,7 @@ TEST_CASE("udp-send --rate paces the sender", "[udp][integration]") {
     CHECK(took >= 240ms); // 50 records at 200/s: the last one is due after 245 ms
 }
 
-TEST_CASE("IPv6 works end to end", "[udp][integration]") {
+TEST_CASE("IPv6 works end to end", "[udp][integration][udp-recv][udp-send]") {
     ChildProcess recv =
         start_netlab({"udp-recv", "-6", "--bind", "::1", "--port", "0", "--count", "1", "--timeout", "5"});
     std::uint16_t port = wait_for_listening_port(recv);
@@ -207,7 +208,8 @@ TEST_CASE("IPv6 works end to end", "[udp][integration]") {
     CHECK(recv.wait(5s) == 0);
 }
 
-TEST_CASE("the hexdump shows fields in both byte orders on both sides", "[udp][integration]") {
+TEST_CASE("the hexdump shows fields in both byte orders on both sides",
+          "[udp][integration][udp-recv][udp-send]") {
     ChildProcess recv =
         start_netlab({"udp-recv", "--port", "0", "--count", "1", "--timeout", "5", "--hexdump"});
     std::uint16_t port = wait_for_listening_port(recv);
@@ -220,14 +222,14 @@ TEST_CASE("the hexdump shows fields in both byte orders on both sides", "[udp][i
     CHECK_THAT(out, Catch::Contains("\"Mike\" + NUL (5 bytes)"));
 }
 
-TEST_CASE("udp-send rejects a name too long to send", "[udp][integration]") {
+TEST_CASE("udp-send rejects a name too long to send", "[udp][integration][udp-send]") {
     RunResult send = run_netlab({"udp-send", "--port", "9", "--name", std::string(496, 'n')});
     CHECK(send.status == 2);
     CHECK(send.err == "netlab udp-send: name is 496 bytes, at most 495 fit in a record\n");
     CHECK(run_netlab({"udp-send", "--port", "9", "--name", std::string(495, 'n')}).status == 0);
 }
 
-TEST_CASE("writing records to a full disk is an error, not silent loss", "[udp][integration]") {
+TEST_CASE("writing records to a full disk is an error, not silent loss", "[udp][integration][udp-send]") {
     // /dev/full fails every write with ENOSPC.
     ChildProcess recv = ChildProcess::spawn(
         {"/bin/sh", "-c", "exec \"$0\" udp-recv --port 0 --count 1 --timeout 5 >/dev/full", netlab_binary()});
