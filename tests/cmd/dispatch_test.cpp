@@ -174,7 +174,7 @@ TEST_CASE("a value an option's validator refuses gets one line in netlab's words
     CHECK_THAT(upload.err, Catch::StartsWith("netlab ftp-serve: --max-upload: -5 is not a size in bytes"));
 }
 
-TEST_CASE("a symlink named after a subcommand runs it; --install makes them", "[dispatch]") {
+TEST_CASE("a symlink named after a subcommand runs it, and --install makes them", "[dispatch]") {
     TempDir dir;
     RunResult install = run_netlab({"--install", dir.path()});
     REQUIRE(install.status == 0);

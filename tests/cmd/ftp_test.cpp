@@ -741,9 +741,9 @@ std::vector<std::string> status_field(pid_t pid, const std::string& field) {
 
 } // namespace
 
-TEST_CASE(
-    "started as root, ftp-serve runs as nobody and serves only world-readable files; --user root keeps root",
-    "[ftp][integration][user][ftp-get][ftp-serve]") {
+TEST_CASE("started as root, ftp-serve runs as nobody and serves only world-readable files, and --user "
+          "root keeps root",
+          "[ftp][integration][user][ftp-get][ftp-serve]") {
     NETLAB_NEEDS_ROOT("changes user");
     passwd* nobody = ::getpwnam("nobody");
     REQUIRE(nobody);

@@ -86,7 +86,7 @@ TEST_CASE("mcast --loop off: the sender's own host gets no copy", "[mcast][root]
     CHECK_THAT(output_of(remote), Catch::Contains("\"received\":5"));
 }
 
-TEST_CASE("mcast --iface sends where no route leads; without it, a clear error", "[mcast][root]") {
+TEST_CASE("mcast --iface sends where no route leads, and without it the error says why", "[mcast][root]") {
     NETLAB_NEEDS_ROOT("a lab of network namespaces");
     TestLab lab;
     lab.ip("h1", {"route", "del", "default"});

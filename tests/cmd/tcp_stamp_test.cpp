@@ -87,7 +87,7 @@ const std::vector<std::string> models = {"epoll", "fork", "threads"};
 
 } // namespace
 
-TEST_CASE("a client reading with fscanf(\"%lld\\n\") works against every model",
+TEST_CASE("a client reading with fscanf and %lld works against every model",
           "[tcp-stamp][integration][tcp-stamp-server]") {
     for (const auto& model : models) {
         DYNAMIC_SECTION("model " << model) {

@@ -11,7 +11,7 @@ Parsed parse_text(Format f, std::string_view text) {
 }
 } // namespace
 
-TEST_CASE("unix: the tutorial's %lld\\n", "[stamp]") {
+TEST_CASE("unix: the tutorial's %lld and a newline", "[stamp]") {
     CHECK(encode(Format::unix_seconds, 1764583200) == "1764583200\n");
     CHECK(parse_text(Format::unix_seconds, "1764583200\n").seconds == 1764583200);
     CHECK(parse_text(Format::unix_seconds, "  42\n").seconds == 42);
