@@ -50,6 +50,18 @@ TEST_CASE("every subcommand in the table has tests tagged with its name", "[disp
     }
 }
 
+// ctest runs each test case by its name (catch_discover_tests), which it cuts at ';' (a CMake list),
+// and a Catch filter reads '\' as an escape, '"' as a quote, '*' as a wildcard and '[' as a tag: a
+// name with one of them would make its ctest entry run nothing.
+TEST_CASE("every test case name can be given to ctest and to a Catch filter", "[dispatch]") {
+    const auto& tests = Catch::getRegistryHub().getTestCaseRegistry().getAllTests();
+    CHECK(!tests.empty());
+    for (const Catch::TestCase& test : tests) {
+        INFO(test.name);
+        CHECK(test.name.find_first_of(";\\\"*[") == std::string::npos);
+    }
+}
+
 TEST_CASE("netlab --help lists every subcommand with a summary", "[dispatch]") {
     RunResult help = run_netlab({"--help"});
     CHECK(help.status == 0);

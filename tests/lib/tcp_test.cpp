@@ -243,7 +243,7 @@ TEST_CASE("reap_exited_children collects every exited child and counts failures"
     CHECK(reap_exited_children().exited == 0); // none left: ECHILD is not an error
 }
 
-TEST_CASE("reap_exited_child names each child's end; kill_child leaves none to reap", "[children]") {
+TEST_CASE("reap_exited_child names each child's end, and kill_child leaves none to reap", "[children]") {
     pid_t failing = fork_process();
     if (failing == 0) exit_child(3);
     std::optional<ExitedChild> child;
