@@ -189,7 +189,7 @@ TEST_CASE("lab --mroute: multicast TTL 1 stays on its segment, TTL 2 crosses the
     CHECK_THAT(lab_ok(name, {"down"}).out, Catch::Contains("stopped 1 process\n")); // the forwarder
 }
 
-TEST_CASE("lab loss adds an nftables rule in the host and removes it; delay needs netem", "[lab][root]") {
+TEST_CASE("lab loss adds an nftables rule in the host and removes it, and delay needs netem", "[lab][root]") {
     NETLAB_NEEDS_ROOT("a lab of network namespaces");
     LabName name;
     lab_ok(name, {"up", "--hosts", "2"});
