@@ -226,7 +226,11 @@ void Server::start(const Request& req, const SocketAddress& from, Clock::time_po
     auto active = std::make_unique<Active>();
     std::optional<Denial> denied =
         req.opcode == Opcode::rrq ? plan_read(req, plan) : plan_write(req, plan, *active);
-    if (denied) return deny(*denied);
+    if (denied) {
+        // The temporary goes before the answer: a client that has its ERROR must find nothing left.
+        active->file.reset();
+        return deny(*denied);
+    }
     if (plan.n.refused()) {
         active->file.reset();
         return deny({ErrorCode::option_refused, plan.n.refusal, ""});
