@@ -10,9 +10,11 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
@@ -223,8 +225,31 @@ std::string node_namespace(const State& state, const std::string& host) {
     return namespace_of(state.name, host);
 }
 
+namespace {
+
+// Whether `program` would be found by execvp: a path is checked as it is, a name in each $PATH entry.
+// The namespace shares the file system, so asking here gives netlab's own one-line error instead of
+// ip's "exec of ... failed" after the namespace is entered.
+bool executable(const std::string& program) {
+    if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (!dirs.empty()) {
+        std::size_t end = dirs.find(':');
+        std::string_view dir = dirs.substr(0, end);
+        std::string candidate = fmt::format("{}/{}", dir.empty() ? "." : dir, program);
+        if (::access(candidate.c_str(), X_OK) == 0) return true;
+        dirs = end == std::string_view::npos ? std::string_view{} : dirs.substr(end + 1);
+    }
+    return false;
+}
+
+} // namespace
+
 std::vector<std::string> exec_argv(const State& state, const std::string& host,
                                    const std::vector<std::string>& argv) {
+    if (!argv.empty() && !executable(argv.front()))
+        throw Error("exec", fmt::format("{} on {}", argv.front(), host), ENOENT);
     std::vector<std::string> full{"ip", "netns", "exec", node_namespace(state, host)};
     full.insert(full.end(), argv.begin(), argv.end());
     return full;

@@ -92,6 +92,9 @@ TEST_CASE("lab up, exec, status and down: two segments, unicast through the rout
 
     RunResult addr = lab_ok(name, {"exec", "h3", "--", "ip", "-br", "addr", "show", "dev", "eth0"});
     CHECK_THAT(addr.out, Catch::Contains("198.18.1.3/24") && Catch::Contains("fd00:198:18:1::3/64"));
+    RunResult missing = lab(name, {"exec", "h3", "--", "no-such-program-netlab"});
+    CHECK(missing.status == 1);
+    CHECK(missing.err == "netlab lab: exec no-such-program-netlab on h3: No such file or directory\n");
 
     ChildProcess receiver = start_on(name, "h3", {"udp-recv", "--port", "0", "--count", "1", "-v"});
     std::uint16_t port = wait_for_listening_port(receiver);
