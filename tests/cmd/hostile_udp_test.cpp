@@ -107,7 +107,7 @@ struct SocketQueue {
 };
 
 SocketQueue udp_queue(pid_t pid, std::uint16_t port) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/net/udp");
+    std::istringstream in(read_proc_file("/proc/" + std::to_string(pid) + "/net/udp"));
     std::string line;
     char want[8];
     std::snprintf(want, sizeof want, ":%04X", port);

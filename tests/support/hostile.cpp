@@ -21,7 +21,7 @@ std::string proc_path(pid_t pid, const char* file) {
 }
 
 long status_field(pid_t pid, const std::string& key) {
-    std::ifstream in(proc_path(pid, "status"));
+    std::istringstream in(read_proc_file(proc_path(pid, "status")));
     std::string line;
     while (std::getline(in, line))
         if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
@@ -37,11 +37,7 @@ Usage usage_of(pid_t pid) {
     u.threads = static_cast<int>(status_field(pid, "Threads"));
     for (pid_t child : child_pids(pid)) {
         ++u.children;
-        try {
-            if (is_zombie(child)) ++u.zombies;
-        } catch (const std::exception&) {
-            // Reaped between the listing and the read (libstdc++ throws on ESRCH): no zombie then.
-        }
+        if (is_zombie(child)) ++u.zombies;
     }
     return u;
 }

@@ -3,8 +3,10 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <dirent.h>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -64,12 +66,30 @@ int count_open_fds(pid_t pid) {
     return count;
 }
 
+std::string read_proc_file(const std::string& path) {
+    // Plain read(2), not an ifstream: a process that exits between open and read makes read fail
+    // with ESRCH, and libstdc++'s filebuf throws on that whatever the stream's exception mask (a
+    // watcher thread died of it in CI). Here a vanished process reads as empty.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return text;
+}
+
 std::vector<pid_t> child_pids(pid_t pid) {
     std::vector<pid_t> children;
     std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
     std::error_code ec;
     for (const auto& task : std::filesystem::directory_iterator(task_dir, ec)) {
-        std::ifstream in(task.path() / "children");
+        std::istringstream in(read_proc_file(task.path() / "children"));
         pid_t child;
         while (in >> child) children.push_back(child);
     }
@@ -77,8 +97,7 @@ std::vector<pid_t> child_pids(pid_t pid) {
 }
 
 bool is_zombie(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string stat = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
     auto paren = stat.rfind(')');
     return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
 }

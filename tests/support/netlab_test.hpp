@@ -34,6 +34,9 @@ ChildProcess start_netlab(const std::vector<std::string>& args);
 // Reads stderr lines until "listening on ADDR:PORT" and returns PORT; fails the test otherwise.
 std::uint16_t wait_for_listening_port(ChildProcess& child, std::chrono::milliseconds timeout = 5s);
 
+// The whole text of a /proc file, or "" when it cannot be read (the process is gone, say).
+std::string read_proc_file(const std::string& path);
+
 // Open descriptors of a process (entries of /proc/PID/fd), and its children (from /proc/PID/task/*/children).
 int count_open_fds(pid_t pid);
 std::vector<pid_t> child_pids(pid_t pid);

@@ -1,6 +1,8 @@
 // A raw TFTP peer for integration tests (RFC 1350).
 #include "tftp_peer.hpp"
 
+#include "netlab_test.hpp"
+
 #include "datagram.hpp"
 #include "sockopt.hpp"
 #include "sys.hpp"
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <poll.h>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace netlab::test {
@@ -175,7 +178,7 @@ std::string read_file(const std::string& path) {
 namespace {
 
 long status_field(int pid, const std::string& name) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::istringstream in(read_proc_file("/proc/" + std::to_string(pid) + "/status"));
     std::string key;
     while (in >> key) {
         if (key == name) {
