@@ -2,8 +2,8 @@
 #include "netlab_test.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
