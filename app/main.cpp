@@ -165,7 +165,7 @@ int run_command(const Command& command, int argc, char** argv) {
         return finish_stdout(prefix, 0);
     } catch (const CLI::ParseError& e) {
         fmt::print(stderr, "{}: {}\nRun '{} --help' for the options.\n", prefix,
-                   netlab::app::parse_error_message(e), prefix);
+                   netlab::app::parse_error_message(e, app), prefix);
         return exit_usage;
     }
     set_up_logging(prefix, global);

@@ -76,6 +76,26 @@ void explain(CLI::Option& opt) {
     }
 }
 
+const CLI::Option* find_option(const CLI::App& app, const std::string& name) {
+    if (const CLI::Option* opt = app.get_option_no_throw(name)) return opt;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        if (const CLI::Option* opt = find_option(*sub, name)) return opt;
+    return nullptr;
+}
+
+// "--count: abc is not a number" for CLI11's "Could not convert: --count = abc", which it throws for a
+// value that no validator looked at and that does not convert to the option's type.
+std::string conversion_message(const std::string& what, const CLI::App& app) {
+    const std::string_view prefix = "Could not convert: ";
+    std::size_t equals = what.find(" = ");
+    if (!starts_with(what, prefix) || equals == std::string::npos) return what;
+    std::string name = what.substr(prefix.size(), equals - prefix.size());
+    const CLI::Option* opt = find_option(app, name);
+    bool flag = opt && opt->get_expected_max() == 0;
+    return fmt::format("{}: {} is not {}", name, what.substr(equals + 3),
+                       flag ? "true or false" : "a number");
+}
+
 void explain_all(CLI::App& app, std::set<const CLI::Option*>& done) {
     for (CLI::Option* opt : app.get_options())
         if (done.insert(opt).second) explain(*opt);
@@ -103,8 +123,9 @@ std::string accepted_values(const std::string& name, const std::string& descript
                        plain_number(description.substr(dash + 3, description.size() - dash - 4)));
 }
 
-std::string parse_error_message(const CLI::ParseError& error) {
+std::string parse_error_message(const CLI::ParseError& error, const CLI::App& app) {
     std::string what = error.what();
+    if (dynamic_cast<const CLI::ConversionError*>(&error)) return conversion_message(what, app);
     if (!dynamic_cast<const CLI::ArgumentMismatch*>(&error)) return what;
     // "--port: 1 required PORT:INT in [0 - 65535] missing"
     std::size_t colon = what.find(": "), required = what.find(" required ");

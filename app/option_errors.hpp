@@ -15,9 +15,10 @@ namespace netlab::app {
 // their own messages.
 void explain_refused_values(CLI::App& app);
 
-// The message of a parse error, with CLI11's type descriptions left out where it puts them in:
-// "--port: needs a value" for "--port: 1 required PORT:INT in [0 - 65535] missing".
-std::string parse_error_message(const CLI::ParseError& error);
+// The message of a parse error of `app`, with CLI11's type descriptions left out where it puts them
+// in: "--port: needs a value" for "--port: 1 required PORT:INT in [0 - 65535] missing", and
+// "--json: maybe is not true or false" for "Could not convert: --json = maybe".
+std::string parse_error_message(const CLI::ParseError& error, const CLI::App& app);
 
 // What a validator accepts, from its CLI11 name and description ("INT in [1 - 4096]" gives "a whole
 // number from 1 to 4096"); empty for a kind it does not know. `size`: the value went through a size

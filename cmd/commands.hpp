@@ -4,7 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
+#include <fmt/format.h>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +38,24 @@ struct ManPage {
     std::vector<Example> examples;
     std::string_view see_also; // besides netlab(1): "netlab-udp-recv(1), udp(7)"
 };
+
+// The check of a whole-number option (a count, a seed, a score): decimal digits, at most `max`.
+// CLI11 alone reads "-1" into a std::uint64_t as 18446744073709551615 (so `--count -1` would send
+// forever), saturates what is past 2^64 and reads "010" as octal 8; this refuses the first two in
+// netlab's wording and reads the third as 10.
+inline CLI::Validator whole_number(std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+    return CLI::Validator(
+        [max](std::string& value) -> std::string {
+            std::uint64_t n = 0;
+            const char* end = value.data() + value.size();
+            auto [stop, error] = std::from_chars(value.data(), end, n);
+            if (value.empty() || error != std::errc() || stop != end || n > max)
+                return fmt::format("{} is not a whole number from 0 to {}", value, max);
+            value = std::to_string(n);
+            return {};
+        },
+        "", "");
+}
 
 // What every cmd/<name>.cpp defines as `register_<name>`, named in the table of app/commands.def: adds
 // the command's options to `app`, fills `man`, and returns the runner, which owns the options.

@@ -225,6 +225,8 @@ Runner register_pool_server(CLI::App& app, const GlobalOptions& global, ManPage&
         ->check(CLI::NonNegativeNumber);
     app.add_option("--max-requests-per-child", opt->max_requests_per_child,
                    "Recycle a worker after this many connections (0 = never)")
+        ->check(whole_number())
+        ->type_name("N")
         ->capture_default_str();
     app.add_option("--work-ms", opt->work_ms, "Simulated work per connection after the reply, in ms")
         ->check(CLI::Range(0, 600000))

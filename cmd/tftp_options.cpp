@@ -1,6 +1,8 @@
 // The options ftp-serve and ftp-get share: timing, and the loss and duplication they can simulate.
 #include "tftp_options.hpp"
 
+#include "commands.hpp"
+
 namespace netlab::cmd {
 
 void add_timing_options(CLI::App& app, tftp::Timing& timing) {
@@ -25,7 +27,9 @@ void add_impairment_options(CLI::App& app, tftp::Impairment& impairment) {
         ->check(CLI::Range(0.0, 1.0));
     app.add_option("--dup", impairment.dup, "Send this fraction of packets twice (0..1)")
         ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--seed", impairment.seed, "Seed of --drop and --dup (default 1)");
+    app.add_option("--seed", impairment.seed, "Seed of --drop and --dup (default 1)")
+        ->check(whole_number())
+        ->type_name("N");
 }
 
 void add_counter_fields(json::Line& line, const tftp::Counters& counters) {

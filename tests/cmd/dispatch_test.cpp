@@ -111,9 +111,10 @@ std::vector<std::string> subcommands_in(const std::string& help) {
     return names;
 }
 
-// The long names of the options a --help shows with a validator: their type reads "PORT:INT in [0 -
-// 65535]", "FMT:value in {...}", "S:NONNEGATIVE", "BYTES:SIZE [...]".
-std::vector<std::string> checked_options_in(const std::string& help) {
+// The long names of the options a --help shows with a type `wanted` ("N"), or with a validator when
+// `wanted` is empty: their type then reads "PORT:INT in [0 - 65535]", "FMT:value in {...}",
+// "S:NONNEGATIVE", "BYTES:SIZE [...]".
+std::vector<std::string> options_in(const std::string& help, const std::string& wanted = "") {
     std::vector<std::string> names;
     std::istringstream in(help);
     for (std::string line; std::getline(in, line);) {
@@ -125,7 +126,9 @@ std::vector<std::string> checked_options_in(const std::string& help) {
         std::string flags = line.substr(2, end - 2);
         std::string type = line.substr(end + 1, line.find(' ', end + 1) - end - 1);
         auto dashes = flags.find("--");
-        if (dashes == std::string::npos || type.find(':') == std::string::npos) continue;
+        type = type.substr(0, type.find('='));
+        bool match = wanted.empty() ? type.find(':') != std::string::npos : type == wanted;
+        if (dashes == std::string::npos || !match) continue;
         names.push_back(flags.substr(dashes, flags.find(',', dashes) - dashes));
     }
     return names;
@@ -142,7 +145,7 @@ TEST_CASE("a value an option's validator refuses gets one line in netlab's words
         for (const auto& command : commands) {
             std::vector<std::string> help_args = command;
             help_args.push_back("--help");
-            for (const auto& option : checked_options_in(run_netlab(help_args).out)) {
+            for (const auto& option : options_in(run_netlab(help_args).out)) {
                 for (const char* bad : {"bogus", "-1"}) {
                     std::vector<std::string> args = command;
                     args.insert(args.end(), {option, bad});
@@ -184,6 +187,43 @@ TEST_CASE("a value an option's validator refuses gets one line in netlab's words
     RunResult upload = run_netlab({"ftp-serve", "--max-upload", "-5"}, 5s);
     CHECK(upload.status == 2); // CLI11 alone reads -5 as 2^64 - 5: no limit at all
     CHECK_THAT(upload.err, Catch::StartsWith("netlab ftp-serve: --max-upload: -5 is not a size in bytes"));
+}
+
+TEST_CASE("a whole-number option refuses a sign, a fraction and an overflow in netlab's words",
+          "[dispatch]") {
+    // CLI11 alone reads "-1" into a 64-bit count as 18446744073709551615: `udp-send --count -1` sent
+    // records until interrupted.
+    int checked = 0;
+    for (const auto& name : listed_commands()) {
+        std::vector<std::vector<std::string>> commands{{name}};
+        for (const auto& sub : subcommands_in(run_netlab({name, "--help"}).out))
+            commands.push_back({name, sub});
+        for (const auto& command : commands) {
+            std::vector<std::string> help_args = command;
+            help_args.push_back("--help");
+            for (const auto& option : options_in(run_netlab(help_args).out, "N")) {
+                for (const char* bad : {"-1", "abc", "1.5", "99999999999999999999999", "+3"}) {
+                    std::vector<std::string> args = command;
+                    args.insert(args.end(), {option, bad});
+                    RunResult r = run_netlab(args, 5s);
+                    INFO(fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err);
+                    CHECK(r.status == 2);
+                    CHECK_THAT(r.err, Catch::StartsWith("netlab " + name + ": " + option + ": " + bad +
+                                                        " is not a whole number from 0 to "));
+                    ++checked;
+                }
+            }
+        }
+    }
+    CHECK(checked > 50); // --count, --seed, --expect, --math, --chinese of several commands
+
+    RunResult score = run_netlab({"udp-send", "--math", "4294967296"});
+    CHECK_THAT(score.err,
+               Catch::StartsWith(
+                   "netlab udp-send: --math: 4294967296 is not a whole number from 0 to 4294967295\n"));
+    RunResult flag = run_netlab({"udp-recv", "--json=maybe"});
+    CHECK(flag.status == 2);
+    CHECK_THAT(flag.err, Catch::StartsWith("netlab udp-recv: --json: maybe is not true or false\n"));
 }
 
 TEST_CASE("a symlink named after a subcommand runs it, and --install makes them", "[dispatch]") {
