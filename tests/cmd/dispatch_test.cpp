@@ -134,10 +134,10 @@ std::vector<std::string> options_in(const std::string& help, const std::string& 
     return names;
 }
 
-} // namespace
-
-TEST_CASE("a value an option's validator refuses gets one line in netlab's words", "[dispatch]") {
-    int checked = 0;
+// Runs every command and subcommand with each option that options_in(help, type) finds set to each of
+// `values`, and calls `check(command name, option, value, result)`.
+template <typename Check>
+void for_each_option_value(const std::string& type, std::initializer_list<const char*> values, Check check) {
     for (const auto& name : listed_commands()) {
         std::vector<std::vector<std::string>> commands{{name}};
         for (const auto& sub : subcommands_in(run_netlab({name, "--help"}).out))
@@ -145,25 +145,34 @@ TEST_CASE("a value an option's validator refuses gets one line in netlab's words
         for (const auto& command : commands) {
             std::vector<std::string> help_args = command;
             help_args.push_back("--help");
-            for (const auto& option : options_in(run_netlab(help_args).out)) {
-                for (const char* bad : {"bogus", "-1"}) {
+            for (const auto& option : options_in(run_netlab(help_args).out, type)) {
+                for (const char* value : values) {
                     std::vector<std::string> args = command;
-                    args.insert(args.end(), {option, bad});
+                    args.insert(args.end(), {option, value});
                     RunResult r = run_netlab(args, 5s);
                     INFO(fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err);
-                    CHECK(r.status == 2);
-                    CHECK_THAT(r.err,
-                               Catch::StartsWith("netlab " + name + ": " + option + ": " + bad + " is not "));
-                    CHECK(std::count(r.err.begin(), r.err.end(), '\n') ==
-                          2); // the line and the --help pointer
-                    for (const char* internal : {"Check", "FAILED", "->", "0.000000", "in range", "converted",
-                                                 "unit not recognized"})
-                        CHECK_THAT(r.err, !Catch::Contains(internal));
-                    ++checked;
+                    check(name, option, value, r);
                 }
             }
         }
     }
+}
+
+} // namespace
+
+TEST_CASE("a value an option's validator refuses gets one line in netlab's words", "[dispatch]") {
+    int checked = 0;
+    for_each_option_value(
+        "", {"bogus", "-1"},
+        [&](const std::string& name, const std::string& option, const std::string& bad, const RunResult& r) {
+            CHECK(r.status == 2);
+            CHECK_THAT(r.err, Catch::StartsWith("netlab " + name + ": " + option + ": " + bad + " is not "));
+            CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2); // the line and the --help pointer
+            for (const char* internal :
+                 {"Check", "FAILED", "->", "0.000000", "in range", "converted", "unit not recognized"})
+                CHECK_THAT(r.err, !Catch::Contains(internal));
+            ++checked;
+        });
     CHECK(checked > 60); // every command has some: a parser change that hid them would pass unnoticed
 
     RunResult format = run_netlab({"tcp-stamp-server", "--format", "bogus"});
@@ -194,27 +203,14 @@ TEST_CASE("a whole-number option refuses a sign, a fraction and an overflow in n
     // CLI11 alone reads "-1" into a 64-bit count as 18446744073709551615: `udp-send --count -1` sent
     // records until interrupted.
     int checked = 0;
-    for (const auto& name : listed_commands()) {
-        std::vector<std::vector<std::string>> commands{{name}};
-        for (const auto& sub : subcommands_in(run_netlab({name, "--help"}).out))
-            commands.push_back({name, sub});
-        for (const auto& command : commands) {
-            std::vector<std::string> help_args = command;
-            help_args.push_back("--help");
-            for (const auto& option : options_in(run_netlab(help_args).out, "N")) {
-                for (const char* bad : {"-1", "abc", "1.5", "99999999999999999999999", "+3"}) {
-                    std::vector<std::string> args = command;
-                    args.insert(args.end(), {option, bad});
-                    RunResult r = run_netlab(args, 5s);
-                    INFO(fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err);
-                    CHECK(r.status == 2);
-                    CHECK_THAT(r.err, Catch::StartsWith("netlab " + name + ": " + option + ": " + bad +
-                                                        " is not a whole number from 0 to "));
-                    ++checked;
-                }
-            }
-        }
-    }
+    for_each_option_value(
+        "N", {"-1", "abc", "1.5", "99999999999999999999999", "+3"},
+        [&](const std::string& name, const std::string& option, const std::string& bad, const RunResult& r) {
+            CHECK(r.status == 2);
+            CHECK_THAT(r.err, Catch::StartsWith("netlab " + name + ": " + option + ": " + bad +
+                                                " is not a whole number from 0 to "));
+            ++checked;
+        });
     CHECK(checked > 50); // --count, --seed, --expect, --math, --chinese of several commands
 
     RunResult score = run_netlab({"udp-send", "--math", "4294967296"});
