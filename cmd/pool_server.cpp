@@ -135,7 +135,10 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
     config.accept = *accept;
     if (auto why = pool::check_limits(config.limits, config.start)) throw UsageError(*why);
 
+    // Scoreboard lines are the pool's live view in JSON: -q silences them as it does the text view,
+    // unless --status-json asked for them by name. A SIGUSR1 dump is asked for, so -q keeps it.
     bool json = opt.status_json || global.json;
+    bool live_json = opt.status_json || (global.json && !global.quiet);
     bool show_view = !json && !global.quiet;
     auto view = std::make_shared<LiveView>();
     auto work = std::chrono::milliseconds(opt.work_ms);
@@ -156,8 +159,8 @@ int run_pool_server(const Options& opt, const GlobalOptions& global) {
     auto log = std::make_shared<ServerLog>(STDOUT_FILENO);
     watch_server_log(*log, "pool-server");
     auto snapshots = std::make_shared<SnapshotWriter>(*log);
-    hooks.changed = [json, show_view, view, snapshots](const pool::Scoreboard& board) {
-        if (json) {
+    hooks.changed = [live_json, show_view, view, snapshots](const pool::Scoreboard& board) {
+        if (live_json) {
             if (!snapshots->write(scoreboard_json(board, "scoreboard")) && snapshots->dropped() == 1)
                 spdlog::warn("stdout is not being read: dropping scoreboard lines until it is");
         } else if (show_view) {

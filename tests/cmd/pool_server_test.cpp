@@ -364,6 +364,26 @@ TEST_CASE("SIGHUP restarts the workers and SIGUSR1 dumps the scoreboard",
     CHECK(pool.server.wait(5s) == 0);
 }
 
+TEST_CASE("-q silences the JSON scoreboard as it does the view, unless --status-json asks for it",
+          "[pool][integration][pool-server]") {
+    ChildProcess quiet = start_netlab({"pool-server", "--bind", "127.0.0.1", "--port", "0", "--json", "-q",
+                                       "--start", "2", "--min-spare", "2", "--max-spare", "2"});
+    std::uint16_t port = wait_for_listening_port(quiet);
+    for (int i = 0; i < 3; ++i) CHECK(fetch(port).size() > 1);
+    quiet.send_signal(SIGUSR1); // a dump is asked for: it is the first line stdout carries
+    auto first = quiet.read_stdout_line(5s);
+    REQUIRE(first);
+    CHECK_THAT(*first, Catch::Contains("\"type\":\"dump\""));
+    quiet.send_signal(SIGTERM);
+    CHECK(quiet.wait(5s) == 0);
+    CHECK_THAT(quiet.read_all_stdout(1s), !Catch::Contains("\"type\":\"scoreboard\""));
+
+    Pool asked = start_pool({"-q", "--start", "2", "--min-spare", "2", "--max-spare", "2"});
+    CHECK(wait_idle(asked.server, 2).size() == 2);
+    asked.server.send_signal(SIGTERM);
+    CHECK(asked.server.wait(5s) == 0);
+}
+
 TEST_CASE("the live view prints one character per slot on stderr", "[pool][integration][pool-server]") {
     ChildProcess server = start_netlab({"pool-server", "--bind", "127.0.0.1", "--port", "0", "--start", "2",
                                         "--min-spare", "2", "--max-spare", "3", "--max-clients", "5"});
