@@ -5,8 +5,8 @@
 #include "clock.hpp"
 #include "error.hpp"
 #include "netns.hpp"
-#include "prefork_pool.hpp"
 #include "process.hpp"
+#include "tcp.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -246,7 +246,7 @@ void demo_process_pool(const std::string& self) {
     for (int i = 0; i < 15; ++i)
         clients.emplace_back([&, i] {
             try {
-                if (!pool::fetch_reply(to, 5s).empty()) ++served;
+                if (!tcp::fetch_reply(to, 5s).empty()) ++served;
             } catch (const Error& e) {
                 client_errors[i] = e.what();
             }

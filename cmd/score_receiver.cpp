@@ -182,8 +182,7 @@ int receive_score_records(const Fd& sock, std::string_view command, std::uint16_
         }
         std::chrono::milliseconds slice{out.empty() ? 100 : 50};
         if (opt.timeout > 0) {
-            auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(last_datagram + idle_limit - Clock::now());
+            std::chrono::milliseconds left{timeout_ms_until(last_datagram + idle_limit)};
             slice = std::clamp(left, std::chrono::milliseconds{1}, slice);
         }
         if (slice != current_slice) {

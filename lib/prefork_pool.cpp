@@ -367,22 +367,3 @@ void PreforkPool::run() {
 }
 
 } // namespace netlab::pool
-
-namespace netlab::pool {
-
-std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout) {
-    Fd fd = sys::socket(server.family(), SOCK_STREAM);
-    sockopt::receive_timeout(fd, timeout);
-    sys::connect(fd, server);
-    std::string reply;
-    char buf[256];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break; // end of file, or the timeout (EAGAIN): what came is the answer
-        reply.append(buf, static_cast<std::size_t>(n));
-    }
-    return reply;
-}
-
-} // namespace netlab::pool

@@ -100,10 +100,3 @@ private:
 };
 
 } // namespace netlab::pool
-
-namespace netlab::pool {
-
-// A client of the stamp service: connects, reads until the server closes (or `timeout`), returns it.
-std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout);
-
-} // namespace netlab::pool

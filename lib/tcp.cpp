@@ -60,6 +60,20 @@ IoResult receive(const Fd& fd, void* data, std::size_t size) {
     }
 }
 
+std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout) {
+    Fd fd = sys::socket(server.family(), SOCK_STREAM);
+    sockopt::receive_timeout(fd, timeout);
+    sys::connect(fd, server);
+    std::string reply;
+    char buf[256];
+    for (;;) {
+        IoResult r = receive(fd, buf, sizeof buf);
+        if (!r.ok() || r.bytes == 0) break; // the end, or the timeout (EAGAIN): what came is the answer
+        reply.append(buf, r.bytes);
+    }
+    return reply;
+}
+
 int start_connect(const Fd& fd, const SocketAddress& addr) {
     if (::connect(fd.get(), addr.get(), addr.size()) == 0) return 0;
     // EINTR on a non-blocking connect also leaves it going on in the background.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace netlab::tcp {
@@ -46,6 +47,10 @@ IoResult send_last(const Fd& fd, const void* data, std::size_t size, bool nonblo
 IoResult send_reply(const Fd& fd, std::string_view reply, bool nonblocking = false);
 // recv(2); EINTR retried. bytes == 0 with ok() is the end of the stream (the peer closed).
 IoResult receive(const Fd& fd, void* data, std::size_t size);
+
+// A client of a one-reply service (the stamp servers): connects, reads until the server closes or
+// `timeout` passes without data, and returns what came.
+std::string fetch_reply(const SocketAddress& server, std::chrono::milliseconds timeout);
 
 // Starts a connect on a non-blocking socket: 0 when it completed at once, EINPROGRESS when it goes on
 // in the background (epoll reports it), or the errno it failed with (ECONNREFUSED, EADDRNOTAVAIL...).
