@@ -51,14 +51,16 @@ TEST_CASE("every subcommand in the table has tests tagged with its name", "[disp
 }
 
 // ctest runs each test case by its name (catch_discover_tests), which it cuts at ';' (a CMake list),
-// and a Catch filter reads '\' as an escape, '"' as a quote, '*' as a wildcard and '[' as a tag: a
-// name with one of them would make its ctest entry run nothing.
+// and a Catch filter reads '\' as an escape, '"' as a quote, '*' as a wildcard, '[' as a tag and a
+// leading '-' as an option of the test binary: a name with one of them would make its ctest entry run
+// nothing or fail.
 TEST_CASE("every test case name can be given to ctest and to a Catch filter", "[dispatch]") {
     const auto& tests = Catch::getRegistryHub().getTestCaseRegistry().getAllTests();
     CHECK(!tests.empty());
     for (const Catch::TestCase& test : tests) {
         INFO(test.name);
         CHECK(test.name.find_first_of(";\\\"*[") == std::string::npos);
+        CHECK(test.name.rfind('-', 0) == std::string::npos);
     }
 }
 

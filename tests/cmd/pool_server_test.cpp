@@ -364,7 +364,7 @@ TEST_CASE("SIGHUP restarts the workers and SIGUSR1 dumps the scoreboard",
     CHECK(pool.server.wait(5s) == 0);
 }
 
-TEST_CASE("-q silences the JSON scoreboard as it does the view, unless --status-json asks for it",
+TEST_CASE("pool-server -q silences the JSON scoreboard as the view, unless --status-json asks for it",
           "[pool][integration][pool-server]") {
     ChildProcess quiet = start_netlab({"pool-server", "--bind", "127.0.0.1", "--port", "0", "--json", "-q",
                                        "--start", "2", "--min-spare", "2", "--max-spare", "2"});
