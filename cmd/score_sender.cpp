@@ -124,6 +124,7 @@ int send_score_records(const Fd& sock, const SocketAddress& destination, const S
             .field("type", "summary")
             .field("destination", destination.to_string())
             .field("sent", sent)
+            .field("lost", lost)
             .field("bytes", sent * record_size)
             .field("seconds", json::Fixed{seconds, 6})
             .field("rate", json::Fixed{rate, 1})

@@ -35,6 +35,9 @@ struct MessagesSent {
 //                 lost as on the wire, counted in `lost` and skipped, and a protocol that recovers from
 //                 loss (TFTP) recovers it. Stopping would end a transfer over one dropped packet.
 //   anything else  returned in `error`, for the caller to throw or to fall back on.
+// The errno is only ever that of a call's first message: when a later one fails, the kernel returns
+// the count sent before it and drops the error, so that message is simply sent again by the next call.
+// A rule that drops it drops it again, as the first message then, and it is counted as above.
 MessagesSent send_messages(const Fd& fd, std::span<mmsghdr> messages);
 
 // What an error names a socket by: "127.0.0.1:2333", its peer's address when `peer` and it is connected,

@@ -1,6 +1,7 @@
 // Integration tests of udp-send and udp-recv: the real binary on loopback, ephemeral ports.
 #include "json_reader.hpp"
 #include "netlab_test.hpp"
+#include "netns_lab.hpp"
 
 #include "json.hpp"
 #include "score_record.hpp"
@@ -317,4 +318,50 @@ TEST_CASE("python3's json module reads the same bytes from udp-recv --json", "[u
         CHECK(decode.wait(10s) == 0);
         CHECK(out == name_hex + "\n");
     }
+}
+
+TEST_CASE("a datagram a firewall rule drops on the way out is counted as lost, warned, not fatal",
+          "[udp-send][root]") {
+    // nft's drop in the output hook makes sendmmsg(2) fail with EPERM for that message: the datagram
+    // is lost before it leaves, as on the wire, and udp-send goes on with the next one.
+    NETLAB_NEEDS_ROOT("a lab of network namespaces with an nft rule");
+    TestLab lab(2);
+    // The rule drops records whose math score (the first 4 bytes after the UDP header, big-endian) is
+    // below 50: a property of the datagram, so a message sent again is dropped again.
+    netlab::run_program({"ip", "netns", "exec", lab.ns("h1"), "nft",
+                         "add table inet netlab_udp; "
+                         "add chain inet netlab_udp out { type filter hook output priority 0; }; "
+                         "add rule inet netlab_udp out udp dport 2333 @th,64,32 < 50 drop"});
+    ChildProcess receiver = start_receiver(lab, "h2", {"udp-recv", "--json"});
+    // --no-gso: one datagram per message, so that the rule judges each (a segmented batch of 64
+    // would pass or fall as one). The seed makes the scores, and so the split, the same every run.
+    RunResult lossy =
+        lab.run("h1", {"udp-send", "198.18.0.2", "--count", "20", "--seed", "7", "--no-gso", "--json"});
+    INFO(lossy.out << lossy.err);
+    CHECK(lossy.status == 0);
+    auto summary = netlab::test::json::parse(lossy.out.substr(0, lossy.out.find('\n')));
+    REQUIRE(summary);
+    REQUIRE(summary->find("sent"));
+    REQUIRE(summary->find("lost"));
+    long sent = std::stol(summary->find("sent")->text), lost = std::stol(summary->find("lost")->text);
+    CHECK(sent + lost == 20);
+    CHECK(sent > 0);
+    CHECK(lost > 0);
+    CHECK_THAT(lossy.err, Catch::Contains(std::to_string(lost) + " datagrams to 198.18.0.2:2333 dropped"));
+    // A last record that passes the rule marks the end of what the receiver will get.
+    REQUIRE(lab.run("h1", {"udp-send", "198.18.0.2", "--name", "end", "--math", "99"}).status == 0);
+    long received = 0;
+    for (;;) {
+        auto line = receiver.read_stdout_line(5s);
+        REQUIRE(line);
+        if (line->find("\"name\":\"end\"") != std::string::npos) break;
+        auto record = netlab::test::json::parse(*line);
+        REQUIRE(record);
+        REQUIRE(record->find("math"));
+        CHECK(std::stol(record->find("math")->text) >= 50);
+        ++received;
+    }
+    CHECK(received == sent);
+    receiver.send_signal(SIGTERM);
+    CHECK(receiver.wait(5s) == 0);
 }
