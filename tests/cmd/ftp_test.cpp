@@ -728,7 +728,7 @@ namespace {
 
 // A field of /proc/PID/status ("Uid", "Groups"...), its values as words.
 std::vector<std::string> status_field(pid_t pid, const std::string& field) {
-    std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+    std::istringstream status(read_proc_file("/proc/" + std::to_string(pid) + "/status"));
     for (std::string line; std::getline(status, line);)
         if (line.rfind(field + ":", 0) == 0) {
             std::istringstream words(line.substr(field.size() + 1));
