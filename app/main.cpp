@@ -5,6 +5,7 @@
 #include "option_errors.hpp"
 #include "version.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -98,7 +99,7 @@ void set_up_logging(const std::string& name, const netlab::cmd::GlobalOptions& g
     logger->set_pattern("%n: %l: %v");
     static constexpr spdlog::level::level_enum levels[] = {spdlog::level::warn, spdlog::level::info,
                                                            spdlog::level::debug, spdlog::level::trace};
-    logger->set_level(global.quiet ? spdlog::level::err : levels[std::min(global.verbosity, 3)]);
+    logger->set_level(global.quiet ? spdlog::level::err : levels[std::clamp(global.verbosity, 0, 3)]);
     spdlog::set_default_logger(std::move(logger));
 }
 

@@ -3,6 +3,8 @@
 // with a validator and fails on any CLI11 wording that gets through.
 #include "option_errors.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <memory>
 #include <set>
@@ -14,6 +16,16 @@ namespace {
 
 bool starts_with(const std::string& text, std::string_view prefix) {
     return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// "nan", "inf", "-infinity": numbers to strtod, which CLI11's checks then let through (NaN compares
+// false with every bound, so a Range or NonNegativeNumber accepts it) and a duration made of them is
+// undefined behaviour.
+bool is_not_finite(const std::string& value) {
+    const char* begin = value.c_str();
+    char* end = nullptr;
+    double number = std::strtod(begin, &end);
+    return end != begin && *end == '\0' && !std::isfinite(number);
 }
 
 bool is_size(const CLI::Validator& v) {
@@ -67,6 +79,7 @@ void explain(CLI::Option& opt) {
             auto refused = [&] { return fmt::format("{} is not {}", *typed, accepted); };
             std::size_t sign = value.find_first_not_of(" \t");
             if (negative_refused && sign != std::string::npos && value[sign] == '-') return refused();
+            if (is_not_finite(value)) return refused();
             try {
                 return original(value).empty() ? std::string() : refused();
             } catch (const CLI::ValidationError&) { // AsSizeValue throws instead of returning its reason

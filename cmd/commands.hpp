@@ -39,10 +39,11 @@ struct ManPage {
     std::string_view see_also; // besides netlab(1): "netlab-udp-recv(1), udp(7)"
 };
 
-// The check of a whole-number option (a count, a seed, a score): decimal digits, at most `max`.
+// The transform of a whole-number option (a count, a seed, a score): decimal digits, at most `max`.
 // CLI11 alone reads "-1" into a std::uint64_t as 18446744073709551615 (so `--count -1` would send
 // forever), saturates what is past 2^64 and reads "010" as octal 8; this refuses the first two in
-// netlab's wording and reads the third as 10.
+// netlab's wording and reads the third as 10. Given with ->transform(): a ->check() only ever sees a
+// copy of the value, so CLI11 would still convert the original "010".
 inline CLI::Validator whole_number(std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
     return CLI::Validator(
         [max](std::string& value) -> std::string {

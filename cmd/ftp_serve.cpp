@@ -198,7 +198,7 @@ Runner register_ftp_serve(CLI::App& app, const GlobalOptions& global, ManPage& m
         ->check(CLI::Range(1, 255));
     add_impairment_options(app, opt->config.impairment);
     app.add_option("--count", opt->count, "Exit after this many requests (default: run until a signal)")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N");
     return [opt, &global] { return run_ftp_serve(*opt, global); };
 }

@@ -215,20 +215,20 @@ Runner register_pool_server(CLI::App& app, const GlobalOptions& global, ManPage&
     man.see_also = "netlab-tcp-stamp-server(1), netlab-tcp-stamp-client(1)";
     opt->bind.add_to(app, "-b,--bind", "Local address to bind (default 0.0.0.0:2333)");
     app.add_option("--min-spare", opt->min_spare, "Fewest idle workers to keep")
-        ->check(CLI::NonNegativeNumber)
+        ->check(CLI::Range(0, 4096))
         ->capture_default_str();
     app.add_option("--max-spare", opt->max_spare,
                    "Most idle workers to keep (more are retired, one per tick)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(CLI::Range(0, 4096))
         ->capture_default_str();
     app.add_option("--max-clients", opt->max_clients, "Hard bound on worker processes")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     app.add_option("--start", opt->start, "Workers started at once (default: --min-spare)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, 4096));
     app.add_option("--max-requests-per-child", opt->max_requests_per_child,
                    "Recycle a worker after this many connections (0 = never)")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N")
         ->capture_default_str();
     app.add_option("--work-ms", opt->work_ms, "Simulated work per connection after the reply, in ms")

@@ -22,13 +22,13 @@ namespace netlab::cmd {
 
 void ReceiverOptions::add_to(CLI::App& app) {
     app.add_option("-c,--count", count, "Exit after N records (0 = never)")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N");
     app.add_option("-t,--timeout", timeout, "Exit after S seconds without a datagram (0 = never)")
         ->check(CLI::NonNegativeNumber)
         ->type_name("S");
     app.add_option("--expect", expect, "Report records lost against N expected")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N");
     app.add_flag("-s,--stats", stats, "Print received and malformed counts and the rate at the end");
     app.add_flag("-x,--hexdump", hexdump, "Print each datagram's bytes with its fields marked");

@@ -36,20 +36,20 @@ private:
 void SenderOptions::add_to(CLI::App& app) {
     app.add_option("-n,--name", name, "Name in the record (at most 495 bytes)")->capture_default_str();
     app.add_option("--math", math, "Math score (default random 0-99)")
-        ->check(whole_number(UINT32_MAX))
+        ->transform(whole_number(UINT32_MAX))
         ->type_name("N");
     app.add_option("--chinese", chinese, "Chinese score (default random 0-99)")
-        ->check(whole_number(UINT32_MAX))
+        ->transform(whole_number(UINT32_MAX))
         ->type_name("N");
     app.add_option("-c,--count", count, "Records to send (0 = until interrupted)")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N")
         ->capture_default_str();
     app.add_option("-r,--rate", rate, "Records per second (0 = as fast as possible)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--seed", seed, "Seed for the random scores, for repeatable runs")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N");
     app.add_flag("-x,--hexdump", hexdump, "Print each datagram's bytes with its fields marked");
     app.add_flag("--no-gso", no_segmentation,

@@ -247,7 +247,7 @@ Runner register_tcp_stamp_client(CLI::App& app, const GlobalOptions& global, Man
         ->check(CLI::Range(0.001, 3600.0))
         ->capture_default_str();
     auto* count = app.add_option("-c,--count", opt->count, "Load: connections to make (0 = until --duration)")
-                      ->check(whole_number())
+                      ->transform(whole_number())
                       ->type_name("N");
     auto* concurrency =
         app.add_option("-C,--concurrency", opt->concurrency, "Load: connections in flight at once")

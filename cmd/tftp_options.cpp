@@ -28,7 +28,7 @@ void add_impairment_options(CLI::App& app, tftp::Impairment& impairment) {
     app.add_option("--dup", impairment.dup, "Send this fraction of packets twice (0..1)")
         ->check(CLI::Range(0.0, 1.0));
     app.add_option("--seed", impairment.seed, "Seed of --drop and --dup (default 1)")
-        ->check(whole_number())
+        ->transform(whole_number())
         ->type_name("N");
 }
 

@@ -165,7 +165,7 @@ void for_each_option_value(const std::string& type, std::initializer_list<const 
 TEST_CASE("a value an option's validator refuses gets one line in netlab's words", "[dispatch]") {
     int checked = 0;
     for_each_option_value(
-        "", {"bogus", "-1"},
+        "", {"bogus", "-1", "nan"},
         [&](const std::string& name, const std::string& option, const std::string& bad, const RunResult& r) {
             CHECK(r.status == 2);
             CHECK_THAT(r.err, Catch::StartsWith("netlab " + name + ": " + option + ": " + bad + " is not "));
@@ -175,7 +175,7 @@ TEST_CASE("a value an option's validator refuses gets one line in netlab's words
                 CHECK_THAT(r.err, !Catch::Contains(internal));
             ++checked;
         });
-    CHECK(checked > 60); // every command has some: a parser change that hid them would pass unnoticed
+    CHECK(checked > 90); // every command has some: a parser change that hid them would pass unnoticed
 
     RunResult format = run_netlab({"tcp-stamp-server", "--format", "bogus"});
     CHECK(format.err == "netlab tcp-stamp-server: --format: bogus is not one of daytime, rfc868, unix\n"
@@ -219,6 +219,9 @@ TEST_CASE("a whole-number option refuses a sign, a fraction and an overflow in n
     CHECK_THAT(score.err,
                Catch::StartsWith(
                    "netlab udp-send: --math: 4294967296 is not a whole number from 0 to 4294967295\n"));
+    // "08" would be octal to CLI11, and no number: read as 8, the command goes on to the next error.
+    RunResult leading_zero = run_netlab({"udp-send", "--count", "08", "--rate", "-1"});
+    CHECK_THAT(leading_zero.err, Catch::StartsWith("netlab udp-send: --rate: -1 is not "));
     RunResult flag = run_netlab({"udp-recv", "--json=maybe"});
     CHECK(flag.status == 2);
     CHECK_THAT(flag.err, Catch::StartsWith("netlab udp-recv: --json: maybe is not true or false\n"));
