@@ -188,10 +188,17 @@ section() { # section NAME TITLE SCRIPT TEXT: the table and the charts of one be
     echo "| system | ${os:-unknown} |"
     echo "| load average | before $load_before, after $load_after |"
     echo
-    echo "**The machine was shared**: ${NOTE:-other engineers were building and testing on the same cores during the run}, so"
-    echo "every figure is noisy (single runs can be off by tens of percent) and the benchmarks, which put client and"
-    echo "server on the same 2 cores, measure the kernel's loopback as much as netlab. Run \`bench/all.sh\` on an"
-    echo "idle machine for figures to quote."
+    # SHARED=1 (or a one-minute load of 1 or more at the start) says the machine was busy with other work.
+    if [ -n "${SHARED:-}" ] || awk -v l="${load_before%% *}" 'BEGIN { exit !(l >= 1) }'; then
+        echo "**The machine was shared**: ${NOTE:-other engineers were building and testing on the same cores during the run}, so"
+        echo "every figure is noisy (single runs can be off by tens of percent) and the benchmarks, which put client and"
+        echo "server on the same 2 cores, measure the kernel's loopback as much as netlab. Run \`bench/all.sh\` on an"
+        echo "idle machine for figures to quote."
+    else
+        echo "**Nothing else ran during the run**${NOTE:+ ($NOTE)}. The benchmarks still put client and server on the"
+        echo "same $(nproc) cores, so they measure the kernel's loopback as much as netlab, and a single run can be off"
+        echo "by tens of percent: compare ratios measured in the same run, not absolute numbers across runs."
+    fi
     echo
     section udp "UDP: udp-recv and udp-send" bench/udp.sh \
         "A C sendmmsg loop floods each receiver; receiver CPU per million records compares receivers, packets/s compares senders."
