@@ -1,8 +1,8 @@
 // Integration tests of pool-server: the real binary on loopback, ephemeral ports, small pools.
 #include "netlab_test.hpp"
 
-#include "sockopt.hpp"
 #include "sys.hpp"
+#include "tcp.hpp"
 #include "time_stamp.hpp"
 
 #include <atomic>
@@ -23,17 +23,7 @@ namespace {
 
 // Everything the server sends before it closes, or what came before `timeout`.
 std::string fetch(std::uint16_t port, std::chrono::milliseconds timeout = 5s) {
-    netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_STREAM);
-    netlab::sockopt::receive_timeout(fd, timeout);
-    netlab::sys::connect(fd, netlab::SocketAddress::loopback(netlab::Family::v4, port));
-    std::string reply;
-    char buf[256];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n <= 0) break;
-        reply.append(buf, static_cast<std::size_t>(n));
-    }
-    return reply;
+    return netlab::tcp::fetch_reply(netlab::SocketAddress::loopback(netlab::Family::v4, port), timeout);
 }
 
 // `count` clients at once, each fetching one stamp; returns how many got a well-formed one.

@@ -2,8 +2,7 @@
 // (/dev/full, ENOSPC). Each server must keep serving, say so once on stderr, and exit 1 when stopped.
 #include "netlab_test.hpp"
 
-#include "sockopt.hpp"
-#include "sys.hpp"
+#include "tcp.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -45,14 +44,7 @@ std::string next_error_line(ChildProcess& server, std::chrono::milliseconds time
 
 // A time stamp fetched over TCP: what the server sends before it closes.
 std::string fetch_stamp(std::uint16_t port) {
-    netlab::Fd fd = netlab::sys::socket(AF_INET, SOCK_STREAM);
-    netlab::sockopt::receive_timeout(fd, 5s);
-    netlab::sys::connect(fd, netlab::SocketAddress::loopback(netlab::Family::v4, port));
-    std::string reply;
-    char buf[64];
-    for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;)
-        reply.append(buf, static_cast<std::size_t>(n));
-    return reply;
+    return netlab::tcp::fetch_reply(netlab::SocketAddress::loopback(netlab::Family::v4, port), 5s);
 }
 
 // Makes the server write a log line (`log_something`, by default serving one client), waits for the

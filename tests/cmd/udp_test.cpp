@@ -328,10 +328,10 @@ TEST_CASE("a datagram a firewall rule drops on the way out is counted as lost, w
     TestLab lab(2);
     // The rule drops records whose math score (the first 4 bytes after the UDP header, big-endian) is
     // below 50: a property of the datagram, so a message sent again is dropped again.
-    netlab::run_program({"ip", "netns", "exec", lab.ns("h1"), "nft",
-                         "add table inet netlab_udp; "
-                         "add chain inet netlab_udp out { type filter hook output priority 0; }; "
-                         "add rule inet netlab_udp out udp dport 2333 @th,64,32 < 50 drop"});
+    netlab::run_program(lab.lab().exec_argv(
+        "h1", {"nft", "add table inet netlab_udp; "
+                      "add chain inet netlab_udp out { type filter hook output priority 0; }; "
+                      "add rule inet netlab_udp out udp dport 2333 @th,64,32 < 50 drop"}));
     ChildProcess receiver = start_receiver(lab, "h2", {"udp-recv", "--json"});
     // --no-gso: one datagram per message, so that the rule judges each (a segmented batch of 64
     // would pass or fall as one). The seed makes the scores, and so the split, the same every run.
